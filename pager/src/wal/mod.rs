@@ -1,0 +1,239 @@
+//! The write-ahead log, in the style of SQLite's WAL mode.
+//!
+//! ## The protocol
+//!
+//! The main database file changes only at a checkpoint. A transaction
+//! commits by *appending* the new images of the pages it changed to the WAL
+//! (`<database>-wal`), the last one marked as the commit frame and carrying
+//! the database size; with `synchronous = full` the WAL is then fsynced
+//! before the commit returns. The commit is durable exactly when its commit
+//! frame is: recovery keeps every frame up to the last valid commit frame
+//! and nothing after it.
+//!
+//! Readers never block the writer and the writer never blocks readers. A
+//! reader takes a *snapshot* when it starts: the sequence number of the last
+//! committed frame. It reads each page from the newest WAL frame at or below
+//! its snapshot (found through the in-memory [`index`]), or from the main
+//! file if the WAL has no such frame. Frames appended later, committed or
+//! not, are invisible to it.
+//!
+//! A writer whose private pages outgrow the buffer pool *spills* some of them
+//! to the WAL as non-commit frames before it commits. They are part of the
+//! transaction: readers cannot see them (they lie beyond every snapshot), a
+//! rollback forgets them (the WAL's tail is rewound, and the next frames
+//! written overwrite them), and a crash discards them (no commit frame
+//! follows them).
+//!
+//! A *checkpoint* copies, for every page, its newest frame at or below the
+//! oldest active snapshot into the main file, fsyncs it, and records how far
+//! the main file is now up to date (the *backfill* mark). When every
+//! committed frame is backfilled and no reader or writer needs the WAL, it
+//! is *reset*: a new header with new salts is written, and the next commit
+//! starts again at frame 1.
+//!
+//! The file format is in [`format`], recovery in [`recovery`].
+//!
+//! ## Locks
+//!
+//! [`Wal::io`] serialises appends (the tail, the checksum chain). [`Wal::state`]
+//! holds what readers need (the index, the committed mark) and is held only
+//! briefly, never across I/O, so readers never wait for an fsync. The order
+//! is always pool latch, then `io`, then `state`.
+
+pub(crate) mod format;
+pub(crate) mod index;
+pub(crate) mod recovery;
+
+use crate::error::{PagerError, Result};
+use crate::page::PageId;
+use crate::rng::mix64;
+use crate::stats::Counters;
+use crate::vfs::{OpenMode, Vfs, VfsFile};
+use format::{FRAME_HEADER_SIZE, WalHeader};
+use index::WalIndex;
+use parking_lot::{Mutex, RwLock};
+use recovery::WalScan;
+use std::path::{Path, PathBuf};
+
+/// The append side of the WAL.
+#[derive(Debug)]
+pub(crate) struct WalIo {
+    /// The header frames are written under.
+    pub header: WalHeader,
+    /// Sequence of the last frame written (committed or not).
+    pub tail: u64,
+    /// Checksum chain value at `tail`.
+    pub chain: u32,
+    /// Checksum chain value at the last commit frame.
+    pub committed_chain: u32,
+    /// Frames up to this sequence are known to be durable.
+    pub synced: u64,
+}
+
+/// The read side of the WAL.
+#[derive(Debug)]
+pub(crate) struct WalState {
+    /// page -> frames.
+    pub index: WalIndex,
+    /// Sequence number of frame 0 of the current generation.
+    pub base: u64,
+    /// Sequence of the last commit frame.
+    pub committed: u64,
+    /// Frames up to this sequence have been copied into the main file.
+    pub backfilled: u64,
+    /// The current header (for views).
+    pub header: WalHeader,
+}
+
+/// An open WAL.
+#[derive(Debug)]
+pub(crate) struct Wal {
+    pub path: PathBuf,
+    pub file: Box<dyn VfsFile>,
+    pub page_size: u32,
+    pub io: Mutex<WalIo>,
+    pub state: RwLock<WalState>,
+}
+
+impl Wal {
+    /// Opens (or creates) the WAL beside a database and recovers it.
+    /// `seed` (the database's change counter) makes a new WAL's salts
+    /// differ from any earlier WAL's.
+    pub fn open(vfs: &dyn Vfs, path: &Path, page_size: u32, seed: u64) -> Result<(Wal, WalScan)> {
+        let file = vfs
+            .open(path, OpenMode::CreateIfMissing)
+            .map_err(|e| PagerError::io(path, "opening the WAL", e))?;
+        let scan = recovery::scan(file.as_ref(), page_size, path)?;
+        let (header, tail, chain) = match scan.header {
+            Some(h) => (h, scan.last_commit, scan.chain_at_commit),
+            None => {
+                let salt1 = (seed as u32).wrapping_add(1);
+                let h = WalHeader::new(page_size, 0, salt1, mix64(seed ^ 0x5A17) as u32);
+                file.write_at(0, &h.encode())
+                    .map_err(|e| PagerError::io(path, "writing the WAL header", e))?;
+                (h, 0, h.checksum)
+            }
+        };
+        let mut index = WalIndex::default();
+        for f in scan.frames.iter().take(tail as usize) {
+            index.insert(f.page, f.frame);
+        }
+        let wal = Wal {
+            path: path.to_path_buf(),
+            file,
+            page_size,
+            io: Mutex::new(WalIo {
+                header,
+                tail,
+                chain,
+                committed_chain: chain,
+                synced: tail,
+            }),
+            state: RwLock::new(WalState {
+                index,
+                base: 0,
+                committed: tail,
+                backfilled: 0,
+                header,
+            }),
+        };
+        Ok((wal, scan))
+    }
+
+    /// Size of one frame on disk.
+    pub fn frame_size(&self) -> usize {
+        FRAME_HEADER_SIZE + self.page_size as usize
+    }
+
+    /// Appends frames whose page images are already in place in `buf`
+    /// (`pages.len()` frames of [`Wal::frame_size`] bytes each): fills in
+    /// the frame headers, chaining checksums, and writes them at the tail
+    /// in one write. The last frame is a commit frame if `commit_size` is
+    /// not 0. Returns the sequence number of the first frame. On error the
+    /// tail is unchanged (the bytes written are garbage past the tail).
+    pub fn append(
+        &self,
+        io: &mut WalIo,
+        base: u64,
+        buf: &mut [u8],
+        pages: &[PageId],
+        commit_size: u32,
+        stats: &Counters,
+    ) -> Result<u64> {
+        let fsize = self.frame_size();
+        let salts = (io.header.salt1, io.header.salt2);
+        let mut chain = io.chain;
+        for (i, (&page, frame)) in pages.iter().zip(buf.chunks_exact_mut(fsize)).enumerate() {
+            let commit = if i + 1 == pages.len() { commit_size } else { 0 };
+            let (head, image) = frame.split_at_mut(FRAME_HEADER_SIZE);
+            crate::page::write_u32(head, 0, page);
+            crate::page::write_u32(head, 4, commit);
+            crate::page::write_u32(head, 8, salts.0);
+            crate::page::write_u32(head, 12, salts.1);
+            crate::page::write_u32(head, 20, 0);
+            chain = format::chain_checksum(chain, head, image);
+            crate::page::write_u32(head, 16, chain);
+        }
+        let first = io.tail + 1;
+        let offset = format::frame_offset(first - base, self.page_size);
+        let n = pages.len() as u64;
+        self.file
+            .write_at(offset, &buf[..pages.len() * fsize])
+            .map_err(|e| {
+                PagerError::io(
+                    &self.path,
+                    format!("appending {n} frame(s) at WAL frame {}", first - base),
+                    e,
+                )
+            })?;
+        io.tail += n;
+        io.chain = chain;
+        Counters::add(&stats.wal_frames, n);
+        Counters::add(&stats.wal_bytes, n * fsize as u64);
+        Counters::add(&stats.pages_written, n);
+        Ok(first)
+    }
+
+    /// fsyncs the WAL, marking everything written so far durable.
+    pub fn sync(&self, io: &mut WalIo, stats: &Counters) -> Result<()> {
+        self.file
+            .sync()
+            .map_err(|e| PagerError::io(&self.path, "syncing the WAL", e))?;
+        Counters::add(&stats.fsyncs, 1);
+        io.synced = io.tail;
+        Ok(())
+    }
+
+    /// Reads the page image of frame `n` of the current generation.
+    pub fn read_image(&self, frame: u64, buf: &mut [u8]) -> Result<()> {
+        let offset = format::frame_offset(frame, self.page_size) + FRAME_HEADER_SIZE as u64;
+        self.file
+            .read_exact_at(offset, buf)
+            .map_err(|e| PagerError::io(&self.path, format!("reading WAL frame {frame}"), e))
+    }
+
+    /// Starts a new generation: new salts, frame numbering from 1, empty
+    /// index. The caller guarantees that the main file holds every
+    /// committed frame and that nobody needs the old ones.
+    pub fn reset(&self, io: &mut WalIo, st: &mut WalState) -> Result<()> {
+        let old = io.header;
+        let salt2 = mix64(((old.salt2 as u64) << 32) ^ st.committed ^ 0xC0FF_EE00) as u32;
+        let header = WalHeader::new(
+            self.page_size,
+            old.checkpoint_seq.wrapping_add(1),
+            old.salt1.wrapping_add(1),
+            salt2,
+        );
+        self.file
+            .write_at(0, &header.encode())
+            .map_err(|e| PagerError::io(&self.path, "writing a new WAL header (reset)", e))?;
+        io.header = header;
+        io.chain = header.checksum;
+        io.committed_chain = header.checksum;
+        st.base = st.committed;
+        st.backfilled = st.committed;
+        st.index.clear();
+        st.header = header;
+        Ok(())
+    }
+}

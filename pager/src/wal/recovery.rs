@@ -1,0 +1,279 @@
+//! Recovery: reading a WAL after a crash (or any open) and deciding which
+//! frames are part of the database.
+//!
+//! The scan walks the frames in order, checking for each one that
+//!
+//! 1. it is whole (the file does not end inside it),
+//! 2. its salts equal the WAL header's (else it is a leftover from before
+//!    the last reset), and
+//! 3. its cumulative checksum continues the chain from the frame before.
+//!
+//! The first frame that fails any check ends the *valid prefix*. Of that
+//! prefix only the frames up to the last commit frame are kept: they are
+//! whole transactions. Valid frames after the last commit belong to a
+//! transaction that never committed (it crashed, or it spilled pages and
+//! then rolled back) and are discarded. The [`RecoveryReport`] records all
+//! of this so that the shell and the tests can say exactly what happened.
+//!
+//! The scan also goes on past the valid prefix, reading every whole frame in
+//! the file, so that a teaching view can show the frames that were *not*
+//! replayed and why ([`FrameInfo`]).
+
+use super::format::{self, FRAME_HEADER_SIZE, FrameHeader, WAL_HEADER_SIZE, WalHeader};
+use crate::error::{PagerError, Result};
+use crate::vfs::VfsFile;
+use std::fmt;
+use std::path::Path;
+
+/// Why the recovery scan stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)] // `frame`: the 1-based frame number where the scan stopped
+pub enum ScanStop {
+    /// There was no WAL file.
+    NoWal,
+    /// The WAL file was shorter than its header (e.g. freshly created).
+    EmptyWal,
+    /// The WAL header is damaged or does not fit this database; the WAL is
+    /// ignored. This is what a crash in the middle of a WAL reset leaves,
+    /// and a reset only happens once the main file holds every committed
+    /// page, so ignoring such a WAL loses nothing.
+    InvalidHeader(String),
+    /// Every frame in the file was valid.
+    EndOfLog,
+    /// The file ends in the middle of this frame: a torn append.
+    PartialFrame { frame: u64 },
+    /// This frame carries another generation's salts: a leftover from
+    /// before the last reset (normal, not damage).
+    SaltMismatch { frame: u64 },
+    /// This frame's cumulative checksum does not continue the chain: a torn
+    /// or damaged write.
+    ChecksumMismatch { frame: u64 },
+}
+
+impl fmt::Display for ScanStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanStop::NoWal => write!(f, "no WAL file"),
+            ScanStop::EmptyWal => write!(f, "the WAL is empty"),
+            ScanStop::InvalidHeader(why) => write!(f, "the WAL header is invalid ({why}); WAL ignored"),
+            ScanStop::EndOfLog => write!(f, "reached the end of the WAL"),
+            ScanStop::PartialFrame { frame } => write!(f, "frame {frame} is incomplete (torn write)"),
+            ScanStop::SaltMismatch { frame } => {
+                write!(f, "frame {frame} is left over from before the last WAL reset")
+            }
+            ScanStop::ChecksumMismatch { frame } => {
+                write!(f, "frame {frame} fails the checksum chain (torn or damaged)")
+            }
+        }
+    }
+}
+
+/// What recovery found in the WAL when the database was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Frames read whose salts and checksum chain were valid.
+    pub frames_scanned: u64,
+    /// Frames kept: the valid frames up to the last commit frame.
+    pub frames_recovered: u64,
+    /// Committed transactions found in the WAL.
+    pub transactions_recovered: u64,
+    /// Frames not kept: valid frames after the last commit, plus a torn or
+    /// damaged frame that ended the scan.
+    pub frames_discarded: u64,
+    /// Unfinished transactions discarded (valid frames without a commit).
+    pub transactions_discarded: u64,
+    /// Whether the scan ended at a torn or damaged frame.
+    pub torn_tail: bool,
+    /// Whole frames in the file after the one that ended the scan, not
+    /// replayed (leftovers of an older generation, or frames past damage).
+    pub frames_after_stop: u64,
+    /// Why the scan stopped.
+    pub stop: ScanStop,
+}
+
+impl RecoveryReport {
+    /// The report of opening a database without a WAL.
+    pub(crate) fn no_wal() -> RecoveryReport {
+        RecoveryReport {
+            frames_scanned: 0,
+            frames_recovered: 0,
+            transactions_recovered: 0,
+            frames_discarded: 0,
+            transactions_discarded: 0,
+            torn_tail: false,
+            frames_after_stop: 0,
+            stop: ScanStop::NoWal,
+        }
+    }
+
+    /// Whether the WAL held anything recovery had to deal with.
+    pub fn needed_recovery(&self) -> bool {
+        self.frames_recovered > 0 || self.frames_discarded > 0
+    }
+
+    /// One or two plain sentences, as the shell prints them.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "recovered {} transaction{} ({} frame{}) from the WAL",
+            self.transactions_recovered,
+            plural(self.transactions_recovered),
+            self.frames_recovered,
+            plural(self.frames_recovered)
+        );
+        if self.frames_discarded > 0 {
+            s.push_str(&format!(
+                "; discarded {} frame{}",
+                self.frames_discarded,
+                plural(self.frames_discarded)
+            ));
+            if self.transactions_discarded > 0 {
+                s.push_str(" of an unfinished transaction");
+            }
+        }
+        if self.torn_tail {
+            s.push_str(&format!("; {}", self.stop));
+        }
+        s
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// One whole frame found in the WAL file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// 1-based frame number.
+    pub frame: u64,
+    /// The page it holds.
+    pub page: u32,
+    /// Database size for a commit frame, else 0.
+    pub commit_size: u32,
+    /// Whether its salts match the WAL header.
+    pub salt_ok: bool,
+    /// Whether its checksum continues from the frame before it (as stored).
+    pub checksum_ok: bool,
+    /// Whether recovery keeps it (it is in the valid prefix, at or before the
+    /// last commit).
+    pub kept: bool,
+}
+
+/// Everything the scan learned.
+#[derive(Debug, Clone)]
+pub(crate) struct WalScan {
+    /// The header, if valid.
+    pub header: Option<WalHeader>,
+    /// Every whole frame in the file, in order.
+    pub frames: Vec<FrameInfo>,
+    /// The last kept frame (a commit frame), 0 if none.
+    pub last_commit: u64,
+    /// The checksum chain value at `last_commit` (the header checksum if 0).
+    pub chain_at_commit: u32,
+    /// What happened, for people.
+    pub report: RecoveryReport,
+}
+
+/// Scans a WAL file. Only I/O errors are errors: damage is reported.
+pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<WalScan> {
+    let len = file
+        .len()
+        .map_err(|e| PagerError::io(path, "reading the WAL's length", e))?;
+    let mut report = RecoveryReport::no_wal();
+    let empty = |stop: ScanStop, report: RecoveryReport| WalScan {
+        header: None,
+        frames: Vec::new(),
+        last_commit: 0,
+        chain_at_commit: 0,
+        report: RecoveryReport { stop, ..report },
+    };
+    if len < WAL_HEADER_SIZE as u64 {
+        return Ok(empty(ScanStop::EmptyWal, report));
+    }
+    let mut hbuf = [0u8; WAL_HEADER_SIZE];
+    file.read_exact_at(0, &mut hbuf)
+        .map_err(|e| PagerError::io(path, "reading the WAL header", e))?;
+    let header = match WalHeader::decode(&hbuf) {
+        Ok(h) if h.page_size == page_size => h,
+        Ok(h) => {
+            let why = format!("page size {} but the database has {page_size}", h.page_size);
+            return Ok(empty(ScanStop::InvalidHeader(why), report));
+        }
+        Err(why) => return Ok(empty(ScanStop::InvalidHeader(why), report)),
+    };
+
+    let fsize = format::frame_size(page_size);
+    let whole = (len - WAL_HEADER_SIZE as u64) / fsize;
+    let partial = (len - WAL_HEADER_SIZE as u64) % fsize != 0;
+    let mut buf = vec![0u8; fsize as usize];
+    let mut frames = Vec::with_capacity(whole as usize);
+    let mut prev_stored = header.checksum;
+    let mut chain = header.checksum;
+    let mut valid = true;
+    let mut stop = None;
+    let (mut last_commit, mut chain_at_commit, mut commits) = (0u64, header.checksum, 0u64);
+
+    for n in 1..=whole {
+        file.read_exact_at(format::frame_offset(n, page_size), &mut buf)
+            .map_err(|e| PagerError::io(path, format!("reading WAL frame {n}"), e))?;
+        let fh = FrameHeader::decode(&buf);
+        let salt_ok = fh.salt1 == header.salt1 && fh.salt2 == header.salt2;
+        let (head, image) = buf.split_at(FRAME_HEADER_SIZE);
+        let checksum_ok = format::chain_checksum(prev_stored, head, image) == fh.checksum;
+        prev_stored = fh.checksum;
+        if valid {
+            let chained = format::chain_checksum(chain, head, image) == fh.checksum;
+            if !salt_ok {
+                valid = false;
+                stop = Some(ScanStop::SaltMismatch { frame: n });
+            } else if !chained {
+                valid = false;
+                stop = Some(ScanStop::ChecksumMismatch { frame: n });
+            } else {
+                chain = fh.checksum;
+                report.frames_scanned += 1;
+                if fh.is_commit() {
+                    last_commit = n;
+                    chain_at_commit = chain;
+                    commits += 1;
+                }
+            }
+        }
+        frames.push(FrameInfo {
+            frame: n,
+            page: fh.page,
+            commit_size: fh.commit_size,
+            salt_ok,
+            checksum_ok,
+            kept: false,
+        });
+    }
+    for f in frames.iter_mut().take(last_commit as usize) {
+        f.kept = true;
+    }
+
+    let stop = match stop {
+        Some(s) => s,
+        None if partial => ScanStop::PartialFrame { frame: whole + 1 },
+        None => ScanStop::EndOfLog,
+    };
+    let torn = matches!(stop, ScanStop::PartialFrame { .. } | ScanStop::ChecksumMismatch { .. });
+    let uncommitted = report.frames_scanned - last_commit;
+    report.frames_recovered = last_commit;
+    report.transactions_recovered = commits;
+    report.frames_discarded = uncommitted + u64::from(torn);
+    report.transactions_discarded = u64::from(uncommitted > 0 || torn);
+    report.torn_tail = torn;
+    report.frames_after_stop = match stop {
+        ScanStop::SaltMismatch { frame } | ScanStop::ChecksumMismatch { frame } => whole - frame,
+        _ => 0,
+    };
+    report.stop = stop;
+    Ok(WalScan {
+        header: Some(header),
+        frames,
+        last_commit,
+        chain_at_commit,
+        report,
+    })
+}

@@ -1,0 +1,500 @@
+//! The write transaction: private pages, spills, savepoints, commit and
+//! rollback.
+//!
+//! ## Private pages
+//!
+//! The first time the writer asks to change a page, the pager copies the
+//! newest committed version into a fresh frame keyed `(page, Private)`.
+//! Only the writer ever looks that key up, so readers keep using the
+//! committed versions, undisturbed, until the commit publishes new ones.
+//!
+//! ## Spilling
+//!
+//! If CLOCK picks a private frame as a victim (the transaction has touched
+//! more pages than the pool holds), the frame is first appended to the WAL
+//! as a non-commit frame and recorded in the WAL index; it is then an
+//! ordinary cached version that may be evicted. The writer finds it again
+//! through the index (it looks up past the committed mark; readers never
+//! do). Memory stays bounded by the pool, however large the transaction.
+//!
+//! ## Savepoints
+//!
+//! A savepoint spills every private page, then remembers the WAL tail and
+//! checksum chain. Rolling back to it discards the private pages and every
+//! frame written after the mark: everything the transaction did before the
+//! savepoint is in frames at or below the mark, so nothing is lost, and no
+//! before-images need to be kept in memory. The SQL layer wraps each
+//! statement of an explicit transaction in a savepoint, so a failing
+//! statement undoes only itself.
+//!
+//! ## Commit
+//!
+//! 1. Bump the change counter in the header page (the commit's LSN).
+//! 2. Under the pool latch: seal every private page (id, LSN, checksum),
+//!    copy it into one buffer, mark the frames *committing*.
+//! 3. Under the WAL append lock only: write the frames in one write (page 1
+//!    last, as the commit frame carrying the database size) and, with
+//!    `synchronous = full`, fsync. Readers keep running meanwhile.
+//! 4. Under the latch and the WAL state lock: publish (index entries, the
+//!    committed mark) and re-key the frames as committed WAL versions.
+//!
+//! If step 3 fails the transaction is rolled back: the tail is rewound and
+//! nothing was published. (If it was the fsync that failed, the frames may
+//! or may not reach the disk; recovery then keeps the transaction whole or
+//! not at all, never in part.)
+
+use crate::error::{PagerError, Result};
+use crate::guard::{PageMut, PageRef};
+use crate::header::DbHeader;
+use crate::page::{self, PageId, PageType};
+use crate::pager::{CheckpointReport, Shared, Synchronous};
+use crate::pool::{FrameState, PageKey, PageVersion, PoolState};
+use crate::stats::Counters;
+use std::cell::Cell;
+use std::sync::Arc;
+
+/// The single write transaction.
+///
+/// Dropping it without [`commit`](WriteTxn::commit) rolls it back.
+#[derive(Debug)]
+pub struct WriteTxn {
+    pub(crate) shared: Arc<Shared>,
+    page_count: Cell<u32>,
+    savepoints: Vec<SavepointMark>,
+    next_savepoint: u64,
+    finished: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SavepointMark {
+    id: u64,
+    tail: u64,
+    chain: u32,
+}
+
+/// A point inside a write transaction that it can roll back to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Savepoint {
+    id: u64,
+}
+
+/// What a commit did.
+#[derive(Debug)]
+pub struct CommitInfo {
+    /// The commit number (the header's change counter), 0 if the
+    /// transaction changed nothing and so committed nothing.
+    pub lsn: u64,
+    /// Frames the commit appended (spilled frames not included).
+    pub frames: u64,
+    /// The automatic checkpoint that followed, if one ran. The commit is
+    /// durable whatever its outcome.
+    pub autocheckpoint: Option<Result<CheckpointReport>>,
+}
+
+impl WriteTxn {
+    pub(crate) fn begin(shared: Arc<Shared>) -> Result<WriteTxn> {
+        let txn = WriteTxn {
+            shared,
+            page_count: Cell::new(0),
+            savepoints: Vec::new(),
+            next_savepoint: 0,
+            finished: false,
+        };
+        let h = txn.header()?;
+        txn.page_count.set(h.page_count);
+        txn.shared.set_next_lsn(h.change_counter + 1);
+        Ok(txn)
+    }
+
+    /// The header as this transaction sees it (its own changes included).
+    pub fn header(&self) -> Result<DbHeader> {
+        let p = self.read_page(1)?;
+        Ok(DbHeader::decode(p.data()))
+    }
+
+    /// The number of pages, this transaction's allocations included.
+    pub fn page_count(&self) -> u32 {
+        self.page_count.get()
+    }
+
+    /// Sets the catalog root recorded in the header.
+    pub fn set_catalog_root(&self, root: PageId) -> Result<()> {
+        self.update_header(|h| h.catalog_root = root).map(|_| ())
+    }
+
+    /// Sets the schema cookie recorded in the header.
+    pub fn set_schema_cookie(&self, cookie: u32) -> Result<()> {
+        self.update_header(|h| h.schema_cookie = cookie).map(|_| ())
+    }
+
+    /// Reads a page: this transaction's private copy if it has one, else
+    /// the newest committed version.
+    pub fn page(&self, id: PageId) -> Result<PageRef<'_>> {
+        self.check_range(id)?;
+        self.read_page(id)
+    }
+
+    /// Opens a page for writing, making a private copy on first use.
+    pub fn page_mut(&self, id: PageId) -> Result<PageMut<'_>> {
+        self.check_range(id)?;
+        let frame = {
+            let mut st = self.shared.pool.latch();
+            self.make_private(&mut st, id)?
+        };
+        self.write_guard(frame, id)
+    }
+
+    fn check_range(&self, id: PageId) -> Result<()> {
+        let page_count = self.page_count.get();
+        if id == 0 || id > page_count {
+            return Err(PagerError::PageOutOfRange {
+                page: id,
+                page_count,
+            });
+        }
+        Ok(())
+    }
+
+    fn read_page(&self, id: PageId) -> Result<PageRef<'_>> {
+        let sh = &*self.shared;
+        let frame = {
+            let mut st = sh.pool.latch();
+            let key = self.current_key(&st, id);
+            sh.fetch(&mut st, key)?
+        };
+        match sh.pool.frames[frame].try_read() {
+            Some(data) => Ok(PageRef::new(&sh.pool, frame, id, data)),
+            None => {
+                sh.pool.unpin(frame);
+                Err(PagerError::PageBorrowed { page: id })
+            }
+        }
+    }
+
+    fn write_guard(&self, frame: usize, id: PageId) -> Result<PageMut<'_>> {
+        let sh = &*self.shared;
+        match sh.pool.frames[frame].try_write() {
+            Some(data) => Ok(PageMut::new(&sh.pool, frame, id, data)),
+            None => {
+                sh.pool.unpin(frame);
+                Err(PagerError::PageBorrowed { page: id })
+            }
+        }
+    }
+
+    /// The key of the newest version this transaction can see.
+    fn current_key(&self, st: &PoolState, id: PageId) -> PageKey {
+        let private = PageKey {
+            page: id,
+            version: PageVersion::Private,
+        };
+        if st.table.contains_key(&private) {
+            return private;
+        }
+        // The writer sees past the committed mark: its own spilled frames.
+        let version = match self.shared.wal.state.read().index.lookup(id, u64::MAX) {
+            Some(seq) => PageVersion::Wal(seq),
+            None => PageVersion::Base,
+        };
+        PageKey { page: id, version }
+    }
+
+    /// Pins the private frame of `id`, creating it from the current version.
+    fn make_private(&self, st: &mut PoolState, id: PageId) -> Result<usize> {
+        let sh = &*self.shared;
+        let key = self.current_key(st, id);
+        let src = sh.fetch(st, key)?;
+        if key.version == PageVersion::Private {
+            return Ok(src);
+        }
+        Counters::add(&sh.stats.pages_dirtied, 1);
+        let private = PageKey {
+            page: id,
+            version: PageVersion::Private,
+        };
+        if st.metas[src].state == FrameState::Spilled && st.metas[src].pins == 1 {
+            // Our own spilled copy, used by nobody else: take it back.
+            st.rekey(src, private, FrameState::Private);
+            return Ok(src);
+        }
+        let dst = match sh.free_frame(st) {
+            Ok(f) => f,
+            Err(e) => {
+                st.metas[src].pins -= 1;
+                return Err(e);
+            }
+        };
+        let copied = match (sh.pool.frames[src].try_read(), sh.pool.frames[dst].try_write()) {
+            (Some(from), Some(mut to)) => {
+                to.copy_from_slice(&from);
+                true
+            }
+            _ => false,
+        };
+        st.metas[src].pins -= 1;
+        if !copied {
+            return Err(PagerError::PageBorrowed { page: id });
+        }
+        st.install(dst, private, FrameState::Private);
+        Ok(dst)
+    }
+
+    /// Pins a private frame for `id` with a zeroed image of type `t`,
+    /// without reading the page's old contents.
+    pub(crate) fn fresh_private(&self, id: PageId, t: PageType) -> Result<PageMut<'_>> {
+        let sh = &*self.shared;
+        let private = PageKey {
+            page: id,
+            version: PageVersion::Private,
+        };
+        let frame = {
+            let mut st = sh.pool.latch();
+            let f = match st.pin_if_present(private) {
+                Some(f) => f,
+                None => {
+                    let f = sh.free_frame(&mut st)?;
+                    st.install(f, private, FrameState::Private);
+                    f
+                }
+            };
+            Counters::add(&sh.stats.pages_dirtied, 1);
+            f
+        };
+        let mut guard = self.write_guard(frame, id)?;
+        guard.data_mut().fill(0);
+        guard.set_page_type(t);
+        Ok(guard)
+    }
+
+    /// Reads the header page, lets `f` change the fields, writes it back.
+    pub(crate) fn update_header(&self, f: impl FnOnce(&mut DbHeader)) -> Result<DbHeader> {
+        let mut p = self.page_mut(1)?;
+        let mut h = DbHeader::decode(p.data());
+        f(&mut h);
+        h.encode(p.data_mut());
+        self.page_count.set(h.page_count);
+        Ok(h)
+    }
+
+    /// Marks a point this transaction can roll back to. Every private page
+    /// is spilled to the WAL first.
+    pub fn savepoint(&mut self) -> Result<Savepoint> {
+        let sh = &*self.shared;
+        let mut st = sh.pool.latch();
+        let private = st.frames_in(FrameState::Private);
+        sh.spill(&mut st, &private)?;
+        let io = sh.wal.io.lock();
+        self.next_savepoint += 1;
+        self.savepoints.push(SavepointMark {
+            id: self.next_savepoint,
+            tail: io.tail,
+            chain: io.chain,
+        });
+        Ok(Savepoint {
+            id: self.next_savepoint,
+        })
+    }
+
+    /// Undoes everything done since `sp`; `sp` stays valid (as in SQL's
+    /// `ROLLBACK TO`), later savepoints are gone.
+    pub fn rollback_to(&mut self, sp: &Savepoint) -> Result<()> {
+        let i = self
+            .savepoints
+            .iter()
+            .position(|m| m.id == sp.id)
+            .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
+        let mark = self.savepoints[i];
+        self.savepoints.truncate(i + 1);
+        self.shared.discard_after(mark.tail, Some(mark.chain));
+        let h = self.header()?;
+        self.page_count.set(h.page_count);
+        Ok(())
+    }
+
+    /// Forgets `sp` (and every savepoint after it), keeping the changes.
+    pub fn release(&mut self, sp: Savepoint) -> Result<()> {
+        let i = self
+            .savepoints
+            .iter()
+            .position(|m| m.id == sp.id)
+            .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
+        self.savepoints.truncate(i);
+        Ok(())
+    }
+
+    /// Commits: after this returns (with `synchronous = full`) the changes
+    /// survive any crash.
+    pub fn commit(mut self) -> Result<CommitInfo> {
+        let result = self.commit_inner();
+        self.finished = true;
+        if result.is_err() {
+            self.shared.discard_after(0, None);
+            Counters::add(&self.shared.stats.rollbacks, 1);
+        }
+        self.shared.release_writer();
+        let (lsn, frames) = result?;
+        let sh = &*self.shared;
+        let threshold = sh.autocheckpoint() as u64;
+        let in_wal = {
+            let ws = sh.wal.state.read();
+            ws.committed - ws.base
+        };
+        let autocheckpoint = (threshold > 0 && in_wal >= threshold).then(|| sh.checkpoint());
+        Ok(CommitInfo {
+            lsn,
+            frames,
+            autocheckpoint,
+        })
+    }
+
+    fn commit_inner(&mut self) -> Result<(u64, u64)> {
+        let sh = &*self.shared;
+        let changed = {
+            let st = sh.pool.latch();
+            let io = sh.wal.io.lock();
+            let has_private = !st.frames_in(FrameState::Private).is_empty();
+            has_private || io.tail > sh.wal.state.read().committed
+        };
+        if !changed {
+            return Ok((0, 0));
+        }
+        let header = self.update_header(|h| h.change_counter += 1)?;
+        let lsn = header.change_counter;
+
+        // Phase A: seal and copy the private pages, header page last.
+        let fsize = sh.wal.frame_size();
+        let (mut buf, pages, frames) = {
+            let mut st = sh.pool.latch();
+            let mut frames = st.frames_in(FrameState::Private);
+            frames.sort_by_key(|&f| {
+                let p = st.metas[f].key.map_or(0, |k| k.page);
+                (p == 1, p)
+            });
+            let mut buf = vec![0u8; frames.len() * fsize];
+            let mut pages = Vec::with_capacity(frames.len());
+            for (&f, out) in frames.iter().zip(buf.chunks_exact_mut(fsize)) {
+                let p = st.metas[f].key.map_or(0, |k| k.page);
+                let mut data = sh.pool.frames[f]
+                    .try_write()
+                    .ok_or(PagerError::PageBorrowed { page: p })?;
+                page::seal(&mut data, p, lsn);
+                out[crate::wal::format::FRAME_HEADER_SIZE..].copy_from_slice(&data);
+                pages.push(p);
+                st.metas[f].state = FrameState::Committing;
+            }
+            (buf, pages, frames)
+        };
+
+        // Phase B: append and sync, without the pool latch.
+        let (first, tail) = {
+            let mut io = sh.wal.io.lock();
+            let base = sh.wal.state.read().base;
+            let written = sh
+                .wal
+                .append(&mut io, base, &mut buf, &pages, header.page_count, &sh.stats)
+                .and_then(|first| {
+                    if sh.synchronous() == Synchronous::Full {
+                        sh.wal.sync(&mut io, &sh.stats)?;
+                    }
+                    Ok(first)
+                });
+            let first = written?;
+            io.committed_chain = io.chain;
+            (first, io.tail)
+        };
+
+        // Phase C: publish.
+        let mut st = sh.pool.latch();
+        let mut ws = sh.wal.state.write();
+        for (i, &p) in pages.iter().enumerate() {
+            ws.index.insert(p, first + i as u64);
+        }
+        ws.committed = tail;
+        for (i, (&f, &p)) in frames.iter().zip(&pages).enumerate() {
+            let still_ours = st.metas[f].state == FrameState::Committing
+                && st.metas[f].key
+                    == Some(PageKey {
+                        page: p,
+                        version: PageVersion::Private,
+                    });
+            if still_ours {
+                let key = PageKey {
+                    page: p,
+                    version: PageVersion::Wal(first + i as u64),
+                };
+                st.rekey(f, key, FrameState::Dirty);
+            }
+        }
+        for f in st.frames_in(FrameState::Spilled) {
+            let newest = match st.metas[f].key {
+                Some(PageKey {
+                    page,
+                    version: PageVersion::Wal(seq),
+                }) => ws.index.lookup(page, u64::MAX) == Some(seq),
+                _ => false,
+            };
+            if newest {
+                st.metas[f].state = FrameState::Dirty;
+            } else {
+                st.drop_or_detach(f);
+            }
+        }
+        Counters::add(&sh.stats.commits, 1);
+        Ok((lsn, pages.len() as u64))
+    }
+
+    /// Discards every change.
+    pub fn rollback(mut self) {
+        self.finish_rollback();
+    }
+
+    fn finish_rollback(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.shared.discard_after(0, None);
+            Counters::add(&self.shared.stats.rollbacks, 1);
+            self.shared.release_writer();
+        }
+    }
+}
+
+impl Drop for WriteTxn {
+    fn drop(&mut self) {
+        self.finish_rollback();
+    }
+}
+
+impl Shared {
+    /// Forgets the writer's work after a WAL mark: private frames, spilled
+    /// frames past the mark, index entries past it; rewinds the tail. With
+    /// `chain` = `None` the mark is the last commit.
+    pub(crate) fn discard_after(&self, tail: u64, chain: Option<u32>) {
+        let mut st = self.pool.latch();
+        let mut io = self.wal.io.lock();
+        let mut ws = self.wal.state.write();
+        let (tail, chain) = match chain {
+            Some(c) => (tail, c),
+            None => (ws.committed, io.committed_chain),
+        };
+        for f in 0..st.metas.len() {
+            let m = &st.metas[f];
+            let discard = match (m.state, m.key) {
+                (FrameState::Private | FrameState::Committing, _) => true,
+                (
+                    FrameState::Spilled,
+                    Some(PageKey {
+                        version: PageVersion::Wal(seq),
+                        ..
+                    }),
+                ) => seq > tail,
+                _ => false,
+            };
+            if discard {
+                st.drop_or_detach(f);
+            }
+        }
+        io.tail = tail;
+        io.chain = chain;
+        ws.index.truncate_after(tail);
+    }
+}
