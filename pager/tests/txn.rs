@@ -1,0 +1,281 @@
+//! Transactions: rollback and rollback-to-savepoint restore contents (also
+//! after spills), the freelist is reused before the file grows and
+//! survives a reopen and a crash, and a second writer gets `Busy`.
+
+use std::sync::Arc;
+use std::time::Duration;
+use walnut_pager::{PageType, Pager, PagerError, PagerOptions, SimVfs};
+
+fn opts(frames: usize) -> PagerOptions {
+    PagerOptions {
+        page_size: 1024,
+        pool_frames: frames,
+        ..PagerOptions::default()
+    }
+}
+
+fn open(vfs: &Arc<SimVfs>, frames: usize) -> Pager {
+    Pager::open_with_vfs(vfs.clone(), "t.db", opts(frames)).expect("open")
+}
+
+/// Creates `n` pages holding byte `fill` and commits.
+fn seed(pager: &Pager, n: usize, fill: u8) -> Vec<u32> {
+    let tx = pager.begin_write().expect("begin");
+    let ids = (0..n)
+        .map(|_| {
+            let mut p = tx.allocate(PageType::BTreeLeaf).expect("allocate");
+            p.body_mut().fill(fill);
+            p.id()
+        })
+        .collect();
+    tx.commit().expect("commit");
+    ids
+}
+
+fn first_byte(pager: &Pager, id: u32) -> u8 {
+    pager
+        .begin_read()
+        .expect("read")
+        .page(id)
+        .expect("page")
+        .body()[0]
+}
+
+#[test]
+fn rollback_restores_contents_and_page_count_even_after_spills() {
+    let vfs = Arc::new(SimVfs::new(1));
+    let pager = open(&vfs, 4);
+    let ids = seed(&pager, 10, 1);
+    let tx = pager.begin_write().expect("begin");
+    for &id in &ids {
+        tx.page_mut(id).expect("write").body_mut().fill(9);
+    }
+    for _ in 0..10 {
+        tx.allocate(PageType::BTreeLeaf).expect("allocate");
+    }
+    assert!(pager.stats().spills > 0, "a 4-frame pool had to spill");
+    tx.rollback();
+    for &id in &ids {
+        assert_eq!(first_byte(&pager, id), 1);
+    }
+    let rx = pager.begin_read().expect("read");
+    assert_eq!(rx.page_count(), 11);
+    drop(rx);
+    // The next transaction overwrites the rolled-back WAL frames; after a
+    // crash, only committed work is there.
+    let tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(2);
+    tx.commit().expect("commit");
+    pager.abandon();
+    vfs.crash();
+    let pager = open(&vfs, 4);
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+    for &id in &ids[1..] {
+        assert_eq!(first_byte(&pager, id), 1);
+    }
+    assert_eq!(pager.begin_read().expect("read").page_count(), 11);
+}
+
+#[test]
+fn dropping_a_write_transaction_rolls_it_back() {
+    let vfs = Arc::new(SimVfs::new(2));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 2, 5);
+    {
+        let tx = pager.begin_write().expect("begin");
+        tx.page_mut(ids[0]).expect("write").body_mut().fill(6);
+    }
+    assert_eq!(first_byte(&pager, ids[0]), 5);
+    assert_eq!(pager.stats().rollbacks, 1);
+}
+
+#[test]
+fn rollback_to_savepoint_undoes_only_what_followed_it() {
+    let vfs = Arc::new(SimVfs::new(3));
+    let pager = open(&vfs, 4);
+    let ids = seed(&pager, 6, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(2);
+    let sp = tx.savepoint().expect("savepoint");
+    for &id in &ids {
+        tx.page_mut(id).expect("write").body_mut().fill(3);
+    }
+    let extra = tx.allocate(PageType::Overflow).expect("allocate").id();
+    tx.rollback_to(&sp).expect("rollback to");
+    assert_eq!(
+        tx.page(ids[0]).expect("page").body()[0],
+        2,
+        "before the savepoint: kept"
+    );
+    for &id in &ids[1..] {
+        assert_eq!(tx.page(id).expect("page").body()[0], 1, "after it: undone");
+    }
+    assert_eq!(
+        tx.page_count(),
+        7,
+        "the allocation after the savepoint is undone"
+    );
+    assert!(matches!(
+        tx.page(extra),
+        Err(PagerError::PageOutOfRange { .. })
+    ));
+
+    // The savepoint is still usable, as in SQL's ROLLBACK TO.
+    tx.page_mut(ids[1]).expect("write").body_mut().fill(4);
+    tx.rollback_to(&sp).expect("rollback again");
+    assert_eq!(tx.page(ids[1]).expect("page").body()[0], 1);
+
+    // Nested savepoints: releasing the outer one releases the inner one.
+    let inner = tx.savepoint().expect("inner");
+    tx.release(sp).expect("release");
+    assert!(matches!(
+        tx.rollback_to(&inner),
+        Err(PagerError::NoSuchSavepoint(_))
+    ));
+
+    tx.commit().expect("commit");
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+    assert_eq!(first_byte(&pager, ids[1]), 1);
+    drop(pager);
+    let pager = open(&vfs, 4);
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+}
+
+#[test]
+fn freed_pages_are_reused_before_the_file_grows() {
+    let vfs = Arc::new(SimVfs::new(4));
+    let pager = open(&vfs, 16);
+    let ids = seed(&pager, 2000, 1);
+    let tx = pager.begin_write().expect("begin");
+    for &id in &ids {
+        tx.free(id).expect("free");
+    }
+    let h = tx.header().expect("header");
+    assert_eq!(h.freelist_count, 2000);
+    let list = tx.freelist().expect("freelist");
+    assert!(
+        list.trunks.len() >= 2,
+        "2000 pages need more than one 1024-byte trunk"
+    );
+    let mut all = list.all();
+    all.sort_unstable();
+    assert_eq!(all, ids, "every freed page is on the freelist exactly once");
+    tx.commit().expect("commit");
+
+    let tx = pager.begin_write().expect("begin");
+    let mut again: Vec<u32> = (0..2000)
+        .map(|_| tx.allocate(PageType::BTreeLeaf).expect("allocate").id())
+        .collect();
+    assert_eq!(tx.page_count(), 2001, "the file did not grow");
+    assert_eq!(tx.header().expect("header").freelist_count, 0);
+    again.sort_unstable();
+    assert_eq!(again, ids);
+    let grown = tx.allocate(PageType::BTreeLeaf).expect("allocate").id();
+    assert_eq!(grown, 2002, "only an empty freelist grows the file");
+    tx.commit().expect("commit");
+}
+
+#[test]
+fn the_freelist_survives_a_clean_reopen_and_a_crash() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 30, 1);
+    let tx = pager.begin_write().expect("begin");
+    for &id in &ids[10..20] {
+        tx.free(id).expect("free");
+    }
+    tx.commit().expect("commit");
+    let expect: Vec<u32> = ids[10..20].to_vec();
+    let sorted = |pager: &Pager| {
+        let mut v = pager
+            .begin_read()
+            .expect("read")
+            .freelist()
+            .expect("freelist")
+            .all();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(sorted(&pager), expect);
+    drop(pager);
+    let pager = open(&vfs, 8);
+    assert_eq!(sorted(&pager), expect, "after a clean reopen");
+
+    // Free more, commit, crash before any checkpoint.
+    let tx = pager.begin_write().expect("begin");
+    tx.free(ids[0]).expect("free");
+    tx.commit().expect("commit");
+    pager.abandon();
+    vfs.crash();
+    let pager = open(&vfs, 8);
+    let mut expect2 = expect.clone();
+    expect2.push(ids[0]);
+    expect2.sort_unstable();
+    assert_eq!(sorted(&pager), expect2, "after a crash");
+    let h = pager.begin_read().expect("read").header();
+    assert_eq!(h.freelist_count, 11);
+}
+
+#[test]
+fn freeing_the_header_page_or_a_page_out_of_range_is_refused() {
+    let vfs = Arc::new(SimVfs::new(6));
+    let pager = open(&vfs, 8);
+    seed(&pager, 3, 1);
+    let tx = pager.begin_write().expect("begin");
+    let err = tx.free(1).expect_err("header page");
+    assert_eq!(
+        err.to_string(),
+        "cannot free page 1: the header page is never free"
+    );
+    let err = tx.free(99).expect_err("out of range");
+    assert!(err.to_string().contains("out of range"), "{err}");
+}
+
+#[test]
+fn a_second_writer_is_busy_at_once_by_default() {
+    let vfs = Arc::new(SimVfs::new(7));
+    let pager = open(&vfs, 8);
+    let tx = pager.begin_write().expect("first writer");
+    let err = pager.begin_write().expect_err("second writer");
+    assert!(matches!(err, PagerError::Busy), "{err}");
+    drop(tx);
+    pager
+        .begin_write()
+        .expect("free again after the first ends");
+}
+
+#[test]
+fn a_second_writer_waits_for_the_busy_timeout() {
+    let vfs = Arc::new(SimVfs::new(8));
+    let pager = Arc::new(
+        Pager::open_with_vfs(
+            vfs,
+            "w.db",
+            PagerOptions {
+                busy_timeout: Duration::from_secs(30),
+                ..opts(8)
+            },
+        )
+        .expect("open"),
+    );
+    let ids = seed(&pager, 1, 0);
+    let tx = pager.begin_write().expect("first writer");
+    tx.page_mut(ids[0]).expect("write").body_mut()[0] = 1;
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let p2 = pager.clone();
+    let waiter = std::thread::spawn(move || {
+        started_tx.send(()).expect("signal");
+        let tx = p2.begin_write().expect("waits, then gets the lock");
+        let seen = tx.page(1 + 1).expect("page").body()[0];
+        tx.page_mut(2).expect("write").body_mut()[0] = seen + 1;
+        tx.commit().expect("commit");
+    });
+    started_rx.recv().expect("thread started");
+    tx.commit().expect("commit");
+    waiter.join().expect("waiter");
+    assert_eq!(
+        first_byte(&pager, ids[0]),
+        2,
+        "the second writer saw the first's commit"
+    );
+}
