@@ -30,9 +30,7 @@ impl Shared {
         Counters::add(&self.stats.misses, 1);
         let f = self.free_frame(st)?;
         let state = {
-            let mut buf = self
-                .pool
-                .frames[f]
+            let mut buf = self.pool.frames[f]
                 .try_write()
                 .ok_or(PagerError::PageBorrowed { page: key.page })?;
             self.load(key, &mut buf)?
@@ -96,7 +94,10 @@ impl Shared {
             }
             PageVersion::Private => Err(PagerError::Corrupt {
                 path: self.path.clone(),
-                reason: format!("page {}: a private page cannot be loaded from disk", key.page),
+                reason: format!(
+                    "page {}: a private page cannot be loaded from disk",
+                    key.page
+                ),
             }),
         }
     }
@@ -115,9 +116,7 @@ impl Shared {
         let fsize = self.wal.frame_size();
         let mut buf = vec![0u8; items.len() * fsize];
         for (&(f, p), out) in items.iter().zip(buf.chunks_exact_mut(fsize)) {
-            let mut data = self
-                .pool
-                .frames[f]
+            let mut data = self.pool.frames[f]
                 .try_write()
                 .ok_or(PagerError::PageBorrowed { page: p })?;
             page::seal(&mut data, p, lsn);
@@ -126,7 +125,9 @@ impl Shared {
         let pages: Vec<PageId> = items.iter().map(|&(_, p)| p).collect();
         let mut io = self.wal.io.lock();
         let base = self.wal.state.read().base;
-        let first = self.wal.append(&mut io, base, &mut buf, &pages, 0, &self.stats)?;
+        let first = self
+            .wal
+            .append(&mut io, base, &mut buf, &pages, 0, &self.stats)?;
         let mut ws = self.wal.state.write();
         for (i, &(f, p)) in items.iter().enumerate() {
             let seq = first + i as u64;

@@ -45,7 +45,12 @@ impl Shared {
         };
         let oldest_reader = readers.snapshots.values().copied().min();
         let horizon = oldest_reader.unwrap_or(committed).min(committed);
-        let work = self.wal.state.read().index.newest_between(backfilled, horizon);
+        let work = self
+            .wal
+            .state
+            .read()
+            .index
+            .newest_between(backfilled, horizon);
         let mut report = CheckpointReport {
             wal_frames: committed - base,
             ..CheckpointReport::default()
@@ -69,19 +74,22 @@ impl Shared {
                 self.db
                     .write_at(page::file_offset(p, ps), &image)
                     .map_err(|e| {
-                        crate::error::PagerError::io(&self.path, format!("checkpointing page {p}"), e)
+                        crate::error::PagerError::io(
+                            &self.path,
+                            format!("checkpointing page {p}"),
+                            e,
+                        )
                     })?;
             }
             if let Some(count) = new_page_count {
                 let want = count as u64 * ps as u64;
-                let len = self
-                    .db
-                    .len()
-                    .map_err(|e| crate::error::PagerError::io(&self.path, "reading the file length", e))?;
+                let len = self.db.len().map_err(|e| {
+                    crate::error::PagerError::io(&self.path, "reading the file length", e)
+                })?;
                 if len < want {
-                    self.db
-                        .set_len(want)
-                        .map_err(|e| crate::error::PagerError::io(&self.path, "extending the file", e))?;
+                    self.db.set_len(want).map_err(|e| {
+                        crate::error::PagerError::io(&self.path, "extending the file", e)
+                    })?;
                 }
             }
             if sync {

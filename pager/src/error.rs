@@ -49,7 +49,9 @@ pub enum PagerError {
         supported: u32,
     },
     /// The file is shorter than its header says.
-    #[error("{path}: truncated: file is {len} bytes but {pages} pages of {page_size} bytes need {needed}")]
+    #[error(
+        "{path}: truncated: file is {len} bytes but {pages} pages of {page_size} bytes need {needed}"
+    )]
     Truncated {
         path: PathBuf,
         len: u64,
@@ -64,7 +66,9 @@ pub enum PagerError {
     #[error("{path}: header page stores invalid page size {size}")]
     CorruptPageSize { path: PathBuf, size: u32 },
     /// A page's stored CRC32 does not match its contents.
-    #[error("{path}: page {page} ({source_of}): checksum mismatch (stored {stored:#010x}, computed {computed:#010x})")]
+    #[error(
+        "{path}: page {page} ({source_of}): checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+    )]
     ChecksumMismatch {
         path: PathBuf,
         page: u32,

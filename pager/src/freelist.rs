@@ -26,10 +26,10 @@
 //! with everything else.
 
 use crate::error::{PagerError, Result};
+use crate::guard::PageMut;
 use crate::page::{self, PAGE_HEADER_SIZE, PageId, PageType};
 use crate::read_txn::ReadTxn;
 use crate::write_txn::WriteTxn;
-use crate::guard::PageMut;
 use std::collections::HashSet;
 
 const NEXT: usize = 0;
@@ -141,7 +141,11 @@ impl WriteTxn {
             if n > 0 && LEAVES + 4 * n <= body.len() {
                 let leaf = page::read_u32(body, LEAVES + 4 * (n - 1));
                 if leaf < 2 || leaf > h.page_count {
-                    return Err(corrupt(&self.shared.path, trunk_id, format!("leaf {leaf} out of range")));
+                    return Err(corrupt(
+                        &self.shared.path,
+                        trunk_id,
+                        format!("leaf {leaf} out of range"),
+                    ));
                 }
                 page::write_u32(body, COUNT, n as u32 - 1);
                 drop(trunk);
@@ -156,7 +160,11 @@ impl WriteTxn {
                 })?;
                 trunk_id
             } else {
-                return Err(corrupt(&self.shared.path, trunk_id, format!("leaf count {n} too large")));
+                return Err(corrupt(
+                    &self.shared.path,
+                    trunk_id,
+                    format!("leaf count {n} too large"),
+                ));
             }
         };
         self.fresh_private(id, t)

@@ -181,14 +181,20 @@ mod tests {
         };
         h.encode(&mut page);
         assert_eq!(DbHeader::decode(&page), h);
-        assert_eq!(sniff(&page[..HEADER_FIELDS_END], Path::new("x")).ok(), Some(1024));
+        assert_eq!(
+            sniff(&page[..HEADER_FIELDS_END], Path::new("x")).ok(),
+            Some(1024)
+        );
     }
 
     #[test]
     fn sniff_names_the_problem() {
         let path = Path::new("x.db");
         let garbage = vec![0xAB; 200];
-        assert!(matches!(sniff(&garbage, path), Err(PagerError::NotADatabase { .. })));
+        assert!(matches!(
+            sniff(&garbage, path),
+            Err(PagerError::NotADatabase { .. })
+        ));
         let mut page = vec![0u8; 1024];
         DbHeader::new(1024).encode(&mut page);
         page::write_u32(&mut page, VERSION_OFFSET, 99);
@@ -198,7 +204,10 @@ mod tests {
         ));
         let mut page = vec![0u8; 1024];
         DbHeader::new(1024).encode(&mut page);
-        assert!(matches!(sniff(&page[..40], path), Err(PagerError::Truncated { .. })));
+        assert!(matches!(
+            sniff(&page[..40], path),
+            Err(PagerError::Truncated { .. })
+        ));
         page::write_u32(&mut page, PAGE_SIZE_OFFSET, 1000);
         assert!(matches!(
             sniff(&page, path),

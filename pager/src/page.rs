@@ -240,10 +240,16 @@ mod tests {
         let path = Path::new("t.db");
         verify(&page, 7, path, PageSource::MainFile).expect("sealed page verifies");
         let h = PageHeader::decode(&page);
-        assert_eq!((h.page_id, h.lsn, h.page_type), (7, 3, Some(PageType::BTreeLeaf)));
+        assert_eq!(
+            (h.page_id, h.lsn, h.page_type),
+            (7, 3, Some(PageType::BTreeLeaf))
+        );
         page[500] ^= 0x10;
         let err = verify(&page, 7, path, PageSource::MainFile).unwrap_err();
-        assert!(matches!(err, PagerError::ChecksumMismatch { page: 7, .. }), "{err}");
+        assert!(
+            matches!(err, PagerError::ChecksumMismatch { page: 7, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,9 +24,9 @@
 //! default, like SQLite) and then fails with [`PagerError::Busy`]. Readers
 //! keep going while the writer works and commits.
 
+use crate::error::PageSource;
 use crate::error::{PagerError, Result};
 use crate::header::{self, DbHeader, HEADER_FIELDS_END};
-use crate::error::PageSource;
 use crate::page::{self, PageId};
 use crate::pool::{BufferPool, PoolSnapshot};
 use crate::read_txn::ReadTxn;
@@ -227,12 +227,23 @@ impl Pager {
             .len()
             .map_err(|e| PagerError::io(&path, "reading the file length", e))?;
         let base_header = if len == 0 {
-            create(vfs.as_ref(), db.as_ref(), &path, &wal_path, options.page_size)?
+            create(
+                vfs.as_ref(),
+                db.as_ref(),
+                &path,
+                &wal_path,
+                options.page_size,
+            )?
         } else {
             read_base_header(db.as_ref(), &path, len)?
         };
         let page_size = base_header.page_size;
-        let (wal, scan) = Wal::open(vfs.as_ref(), &wal_path, page_size, base_header.change_counter)?;
+        let (wal, scan) = Wal::open(
+            vfs.as_ref(),
+            &wal_path,
+            page_size,
+            base_header.change_counter,
+        )?;
         let shared = Arc::new(Shared {
             path,
             db,
@@ -424,7 +435,12 @@ impl Shared {
         let deadline = Instant::now() + self.busy_timeout;
         let mut active = self.writer_active.lock();
         while *active {
-            if self.writer_done.wait_until(&mut active, deadline).timed_out() && *active {
+            if self
+                .writer_done
+                .wait_until(&mut active, deadline)
+                .timed_out()
+                && *active
+            {
                 return Err(PagerError::Busy);
             }
         }

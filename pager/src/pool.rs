@@ -332,7 +332,11 @@ mod tests {
         // All three have their reference bit set; touch page 1 again after
         // the first sweep clears the bits.
         let v = st.choose_victim(|_| false).expect("victim");
-        assert_eq!(st.metas[v].key, Some(key(1)), "first turn clears, second picks frame 0");
+        assert_eq!(
+            st.metas[v].key,
+            Some(key(1)),
+            "first turn clears, second picks frame 0"
+        );
         st.metas[1].ref_bit = true; // page 2 used again
         let v2 = {
             st.evict(v);
@@ -340,7 +344,11 @@ mod tests {
             st.metas[v].pins = 0;
             st.choose_victim(|_| false).expect("victim")
         };
-        assert_eq!(st.metas[v2].key, Some(key(3)), "page 2 was referenced, page 3 was not");
+        assert_eq!(
+            st.metas[v2].key,
+            Some(key(3)),
+            "page 2 was referenced, page 3 was not"
+        );
     }
 
     #[test]

@@ -224,7 +224,10 @@ impl WriteTxn {
                 return Err(e);
             }
         };
-        let copied = match (sh.pool.frames[src].try_read(), sh.pool.frames[dst].try_write()) {
+        let copied = match (
+            sh.pool.frames[src].try_read(),
+            sh.pool.frames[dst].try_write(),
+        ) {
             (Some(from), Some(mut to)) => {
                 to.copy_from_slice(&from);
                 true
@@ -391,7 +394,14 @@ impl WriteTxn {
             let base = sh.wal.state.read().base;
             let written = sh
                 .wal
-                .append(&mut io, base, &mut buf, &pages, header.page_count, &sh.stats)
+                .append(
+                    &mut io,
+                    base,
+                    &mut buf,
+                    &pages,
+                    header.page_count,
+                    &sh.stats,
+                )
                 .and_then(|first| {
                     if sh.synchronous() == Synchronous::Full {
                         sh.wal.sync(&mut io, &sh.stats)?;

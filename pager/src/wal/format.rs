@@ -107,7 +107,10 @@ impl WalHeader {
     /// Decodes and validates a header; the error says what is wrong.
     pub fn decode(b: &[u8]) -> Result<WalHeader, String> {
         if b.len() < WAL_HEADER_SIZE {
-            return Err(format!("header is {} bytes, need {WAL_HEADER_SIZE}", b.len()));
+            return Err(format!(
+                "header is {} bytes, need {WAL_HEADER_SIZE}",
+                b.len()
+            ));
         }
         if &b[0..8] != WAL_MAGIC {
             return Err("bad magic bytes".to_string());
@@ -219,9 +222,16 @@ mod tests {
         let mut b = h.encode();
         assert_eq!(WalHeader::decode(&b), Ok(h));
         b[21] ^= 1;
-        assert!(WalHeader::decode(&b).unwrap_err().contains("checksum mismatch"));
+        assert!(
+            WalHeader::decode(&b)
+                .unwrap_err()
+                .contains("checksum mismatch")
+        );
         assert!(WalHeader::decode(&[0u8; 10]).is_err());
-        assert_eq!(WalHeader::decode(&[7u8; 32]).unwrap_err(), "bad magic bytes");
+        assert_eq!(
+            WalHeader::decode(&[7u8; 32]).unwrap_err(),
+            "bad magic bytes"
+        );
     }
 
     #[test]

@@ -55,14 +55,24 @@ impl fmt::Display for ScanStop {
         match self {
             ScanStop::NoWal => write!(f, "no WAL file"),
             ScanStop::EmptyWal => write!(f, "the WAL is empty"),
-            ScanStop::InvalidHeader(why) => write!(f, "the WAL header is invalid ({why}); WAL ignored"),
+            ScanStop::InvalidHeader(why) => {
+                write!(f, "the WAL header is invalid ({why}); WAL ignored")
+            }
             ScanStop::EndOfLog => write!(f, "reached the end of the WAL"),
-            ScanStop::PartialFrame { frame } => write!(f, "frame {frame} is incomplete (torn write)"),
+            ScanStop::PartialFrame { frame } => {
+                write!(f, "frame {frame} is incomplete (torn write)")
+            }
             ScanStop::SaltMismatch { frame } => {
-                write!(f, "frame {frame} is left over from before the last WAL reset")
+                write!(
+                    f,
+                    "frame {frame} is left over from before the last WAL reset"
+                )
             }
             ScanStop::ChecksumMismatch { frame } => {
-                write!(f, "frame {frame} fails the checksum chain (torn or damaged)")
+                write!(
+                    f,
+                    "frame {frame} fails the checksum chain (torn or damaged)"
+                )
             }
         }
     }
@@ -257,7 +267,10 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         None if partial => ScanStop::PartialFrame { frame: whole + 1 },
         None => ScanStop::EndOfLog,
     };
-    let torn = matches!(stop, ScanStop::PartialFrame { .. } | ScanStop::ChecksumMismatch { .. });
+    let torn = matches!(
+        stop,
+        ScanStop::PartialFrame { .. } | ScanStop::ChecksumMismatch { .. }
+    );
     let uncommitted = report.frames_scanned - last_commit;
     report.frames_recovered = last_commit;
     report.transactions_recovered = commits;
