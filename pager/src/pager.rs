@@ -226,6 +226,7 @@ impl Pager {
         let len = db
             .len()
             .map_err(|e| PagerError::io(&path, "reading the file length", e))?;
+        let mut base_page1_error = None;
         let base_header = if len == 0 {
             create(
                 vfs.as_ref(),
@@ -235,7 +236,19 @@ impl Pager {
                 options.page_size,
             )?
         } else {
-            read_base_header(db.as_ref(), &path, len)?
+            match read_base_header(db.as_ref(), &path, len) {
+                Ok(h) => h,
+                Err(e) => match page_size_from_wal(vfs.as_ref(), &wal_path, &e)? {
+                    // The main file's page 1 is damaged, but a valid WAL may
+                    // hold a newer copy of it: a crash can tear a page that a
+                    // checkpoint was writing. Recovery decides below.
+                    Some(page_size) => {
+                        base_page1_error = Some(e);
+                        DbHeader::new(page_size)
+                    }
+                    None => return Err(e),
+                },
+            }
         };
         let page_size = base_header.page_size;
         let (wal, scan) = Wal::open(
@@ -262,6 +275,12 @@ impl Pager {
             recovery: scan.report,
             abandoned: AtomicBool::new(false),
         });
+        if let Some(e) = base_page1_error {
+            let ws = shared.wal.state.read();
+            if ws.index.lookup(1, ws.committed).is_none() {
+                return Err(e);
+            }
+        }
         let pager = Pager { shared };
         let len = pager
             .shared
@@ -523,6 +542,33 @@ fn create(
     db.sync()
         .map_err(|e| PagerError::io(path, "syncing the new database", e))?;
     Ok(header)
+}
+
+/// When the main file's page 1 cannot be read: the page size from a valid
+/// WAL header beside it, if there is one (I/O errors are not retried).
+fn page_size_from_wal(vfs: &dyn Vfs, wal_path: &Path, error: &PagerError) -> Result<Option<u32>> {
+    if matches!(
+        error,
+        PagerError::Io { .. } | PagerError::DiskFull { .. } | PagerError::Locked { .. }
+    ) {
+        return Ok(None);
+    }
+    let exists = vfs
+        .exists(wal_path)
+        .map_err(|e| PagerError::io(wal_path, "looking for the WAL", e))?;
+    if !exists {
+        return Ok(None);
+    }
+    let file = vfs
+        .open(wal_path, OpenMode::MustExist)
+        .map_err(|e| PagerError::io(wal_path, "opening the WAL", e))?;
+    let mut buf = [0u8; crate::wal::format::WAL_HEADER_SIZE];
+    if file.read_exact_at(0, &mut buf).is_err() {
+        return Ok(None);
+    }
+    Ok(WalHeader::decode(&buf)
+        .ok()
+        .and_then(|h| page::validate_page_size(h.page_size as u64).ok()))
 }
 
 /// Validates the main file's copy of page 1.

@@ -97,13 +97,33 @@ pub(crate) struct Wal {
 
 impl Wal {
     /// Opens (or creates) the WAL beside a database and recovers it.
-    /// `seed` (the database's change counter) makes a new WAL's salts
-    /// differ from any earlier WAL's.
+    /// `seed` (the main file's change counter) makes a new WAL's salts
+    /// differ from any earlier WAL's, and tells whether a WAL with a
+    /// damaged header held commits the main file lacks.
     pub fn open(vfs: &dyn Vfs, path: &Path, page_size: u32, seed: u64) -> Result<(Wal, WalScan)> {
         let file = vfs
             .open(path, OpenMode::CreateIfMissing)
             .map_err(|e| PagerError::io(path, "opening the WAL", e))?;
         let scan = recovery::scan(file.as_ref(), page_size, path)?;
+        if let recovery::ScanStop::InvalidHeader(why) = &scan.report.stop {
+            // A reset rewrites the header only once the main file holds
+            // every commit, and fsyncs it before any new frame follows, so
+            // a legitimately torn header never hides a newer commit. If one
+            // is there, the header was damaged afterwards: refuse to open
+            // rather than silently lose committed transactions.
+            if let Some(newest) =
+                recovery::newest_commit_in_headerless_wal(file.as_ref(), page_size, path)?
+                && newest > seed
+            {
+                return Err(PagerError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "the WAL header is damaged ({why}) but the WAL holds commit {newest}, \
+                         newer than the main file's {seed}; refusing to open rather than lose it"
+                    ),
+                });
+            }
+        }
         let (header, tail, chain) = match scan.header {
             Some(h) => (h, scan.last_commit, scan.chain_at_commit),
             None => {
@@ -227,6 +247,12 @@ impl Wal {
         self.file
             .write_at(0, &header.encode())
             .map_err(|e| PagerError::io(&self.path, "writing a new WAL header (reset)", e))?;
+        // Durable before any frame of the new generation is written: then a
+        // damaged header can only mean "crashed during a reset" (the main
+        // file has everything) or real damage, which `open` tells apart.
+        self.file
+            .sync()
+            .map_err(|e| PagerError::io(&self.path, "syncing a new WAL header (reset)", e))?;
         io.header = header;
         io.chain = header.checksum;
         io.committed_chain = header.checksum;

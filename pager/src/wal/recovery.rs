@@ -290,3 +290,34 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         report,
     })
 }
+
+/// For a WAL whose header is invalid: the highest change counter found in
+/// an intact commit frame of page 1 (the header page), ignoring salts and
+/// the chain. If it is newer than the main file's, the WAL held commits
+/// that the main file lacks, and ignoring the WAL would lose them.
+pub(crate) fn newest_commit_in_headerless_wal(
+    file: &dyn VfsFile,
+    page_size: u32,
+    path: &Path,
+) -> Result<Option<u64>> {
+    let len = file
+        .len()
+        .map_err(|e| PagerError::io(path, "reading the WAL's length", e))?;
+    let fsize = format::frame_size(page_size);
+    let whole = len.saturating_sub(WAL_HEADER_SIZE as u64) / fsize;
+    let mut buf = vec![0u8; fsize as usize];
+    let mut newest = None;
+    for n in 1..=whole {
+        file.read_exact_at(format::frame_offset(n, page_size), &mut buf)
+            .map_err(|e| PagerError::io(path, format!("reading WAL frame {n}"), e))?;
+        let fh = FrameHeader::decode(&buf);
+        let image = &buf[FRAME_HEADER_SIZE..];
+        let intact =
+            crate::page::verify(image, 1, path, crate::error::PageSource::WalFrame(n)).is_ok();
+        if fh.page == 1 && fh.is_commit() && intact {
+            let counter = crate::header::DbHeader::decode(image).change_counter;
+            newest = newest.max(Some(counter));
+        }
+    }
+    Ok(newest)
+}

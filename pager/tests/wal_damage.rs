@@ -1,0 +1,262 @@
+//! A damaged WAL or main file: a torn tail and flipped bits in WAL frames
+//! stop recovery at the last valid commit, and the recovery report says
+//! where and why; a flipped byte in a main-file page is a checksum error
+//! naming that page; a WAL with a damaged header is ignored, which is safe
+//! because only a reset (after which the main file holds everything)
+//! rewrites it.
+
+use std::path::Path;
+use std::sync::Arc;
+use walnut_pager::{PageType, Pager, PagerError, PagerOptions, ScanStop, SimVfs};
+
+const PS: usize = 1024;
+const FRAME: usize = 24 + PS;
+
+fn opts() -> PagerOptions {
+    PagerOptions {
+        page_size: PS as u32,
+        pool_frames: 16,
+        autocheckpoint: 0,
+        ..PagerOptions::default()
+    }
+}
+
+fn wal() -> &'static Path {
+    Path::new("d.db-wal")
+}
+
+/// Three committed transactions, each writing its number into pages 2..=4
+/// (the first also creates them), left in the WAL by a kill.
+/// Returns the WAL frame ranges (first, last) of each transaction.
+fn three_commits_in_the_wal(vfs: &Arc<SimVfs>) -> Vec<(usize, usize)> {
+    let pager = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect("open");
+    let mut ranges = Vec::new();
+    let mut frames_before = 0;
+    for t in 1..=3u8 {
+        let tx = pager.begin_write().expect("begin");
+        if t == 1 {
+            for _ in 0..3 {
+                tx.allocate(PageType::BTreeLeaf).expect("allocate");
+            }
+        }
+        for id in 2..=4 {
+            tx.page_mut(id).expect("write").body_mut()[0] = t;
+        }
+        tx.commit().expect("commit");
+        let now = pager.wal_status().committed_frames as usize;
+        ranges.push((frames_before + 1, now));
+        frames_before = now;
+    }
+    pager.abandon();
+    ranges
+}
+
+fn reopen(vfs: &Arc<SimVfs>) -> Pager {
+    Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect("reopen")
+}
+
+fn value(pager: &Pager) -> u8 {
+    let rx = pager.begin_read().expect("read");
+    let v = rx.page(2).expect("page").body()[0];
+    for id in 3..=4 {
+        assert_eq!(
+            rx.page(id).expect("page").body()[0],
+            v,
+            "never a mix of commits"
+        );
+    }
+    v
+}
+
+fn frame_start(n: usize) -> usize {
+    32 + (n - 1) * FRAME
+}
+
+#[test]
+fn a_torn_tail_stops_recovery_at_the_last_valid_commit() {
+    let vfs = Arc::new(SimVfs::new(1));
+    let ranges = three_commits_in_the_wal(&vfs);
+    let bytes = vfs.file_bytes(wal()).expect("wal");
+    // Cut the WAL in the middle of the last transaction's last frame.
+    let (_, last) = ranges[2];
+    let cut = frame_start(last) + FRAME / 2;
+    vfs.set_file_bytes(wal(), bytes[..cut].to_vec());
+
+    let pager = reopen(&vfs);
+    let r = pager.recovery_report().clone();
+    assert_eq!(r.transactions_recovered, 2, "{r:?}");
+    assert_eq!(r.frames_recovered as usize, ranges[1].1);
+    assert!(r.torn_tail);
+    assert_eq!(r.stop, ScanStop::PartialFrame { frame: last as u64 });
+    assert_eq!(r.transactions_discarded, 1);
+    assert_eq!(value(&pager), 2);
+    assert!(
+        r.summary().starts_with("recovered 2 transactions"),
+        "{}",
+        r.summary()
+    );
+}
+
+#[test]
+fn a_flipped_bit_in_the_last_transaction_discards_only_that_transaction() {
+    let vfs = Arc::new(SimVfs::new(2));
+    let ranges = three_commits_in_the_wal(&vfs);
+    let mut bytes = vfs.file_bytes(wal()).expect("wal");
+    let (first, _) = ranges[2];
+    bytes[frame_start(first) + 24 + 300] ^= 0x04;
+    vfs.set_file_bytes(wal(), bytes);
+
+    let pager = reopen(&vfs);
+    let r = pager.recovery_report();
+    assert_eq!(
+        r.stop,
+        ScanStop::ChecksumMismatch {
+            frame: first as u64
+        }
+    );
+    assert_eq!(r.transactions_recovered, 2);
+    assert!(r.torn_tail);
+    assert_eq!(value(&pager), 2);
+}
+
+#[test]
+fn a_flipped_bit_in_an_early_frame_stops_there_and_reports_what_follows() {
+    let vfs = Arc::new(SimVfs::new(3));
+    let ranges = three_commits_in_the_wal(&vfs);
+    let mut bytes = vfs.file_bytes(wal()).expect("wal");
+    let (first, _) = ranges[1];
+    bytes[frame_start(first) + 2] ^= 0x80; // in the frame header's page number
+    vfs.set_file_bytes(wal(), bytes);
+
+    let pager = reopen(&vfs);
+    let r = pager.recovery_report().clone();
+    assert_eq!(
+        r.stop,
+        ScanStop::ChecksumMismatch {
+            frame: first as u64
+        }
+    );
+    assert_eq!(r.transactions_recovered, 1);
+    assert_eq!(
+        r.frames_after_stop as usize,
+        ranges[2].1 - first,
+        "frames past the damage are counted, not silently dropped"
+    );
+    assert_eq!(value(&pager), 1);
+    // The WAL view marks which frames recovery keeps.
+    let frames = pager.scan_wal().expect("scan");
+    assert!(frames[..first - 1].iter().all(|f| f.kept));
+    assert!(frames[first - 1..].iter().all(|f| !f.kept));
+    assert!(!frames[first - 1].checksum_ok);
+}
+
+#[test]
+fn a_damaged_wal_header_over_uncheckpointed_commits_is_an_error_not_silent_loss() {
+    let vfs = Arc::new(SimVfs::new(4));
+    three_commits_in_the_wal(&vfs);
+    let mut bytes = vfs.file_bytes(wal()).expect("wal");
+    bytes[21] ^= 0xff; // salt-1
+    vfs.set_file_bytes(wal(), bytes);
+    // The main file was never checkpointed: the commits live only in the
+    // WAL, so ignoring it would quietly lose them. walnut refuses instead.
+    let err = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect_err("damaged header");
+    assert!(matches!(err, PagerError::Corrupt { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("d.db-wal: corrupt: the WAL header is damaged"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("holds commit 3, newer than the main file's 0"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_damaged_wal_header_over_checkpointed_frames_is_safely_ignored() {
+    let vfs = Arc::new(SimVfs::new(7));
+    let pager = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect("open");
+    let tx = pager.begin_write().expect("begin");
+    tx.allocate(PageType::BTreeLeaf).expect("allocate");
+    tx.commit().expect("commit");
+    // Checkpoint while a reader holds the WAL: frames copied, no reset.
+    let rx = pager.begin_read().expect("read");
+    pager.checkpoint().expect("checkpoint");
+    drop(rx);
+    pager.abandon();
+    let mut bytes = vfs.file_bytes(wal()).expect("wal");
+    bytes[0] = b'X'; // magic: what a torn header write could leave
+    vfs.set_file_bytes(wal(), bytes);
+    let pager = reopen(&vfs);
+    let r = pager.recovery_report();
+    assert!(matches!(r.stop, ScanStop::InvalidHeader(_)), "{r:?}");
+    assert_eq!(
+        pager.begin_read().expect("read").page_count(),
+        2,
+        "the main file has it all"
+    );
+}
+
+#[test]
+fn frames_left_over_from_before_a_reset_are_recognised_by_their_salt() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect("open");
+    let tx = pager.begin_write().expect("begin");
+    for _ in 0..10 {
+        tx.allocate(PageType::BTreeLeaf).expect("allocate");
+    }
+    tx.commit().expect("commit");
+    assert!(pager.checkpoint().expect("checkpoint").wal_reset);
+    let tx = pager.begin_write().expect("begin");
+    tx.page_mut(2).expect("write").body_mut()[0] = 7;
+    tx.commit().expect("commit");
+    pager.abandon();
+    vfs.crash();
+
+    let pager = reopen(&vfs);
+    let r = pager.recovery_report();
+    assert_eq!(r.transactions_recovered, 1);
+    assert!(matches!(r.stop, ScanStop::SaltMismatch { .. }), "{r:?}");
+    assert!(!r.torn_tail, "old frames are not damage");
+    assert_eq!(
+        pager
+            .begin_read()
+            .expect("read")
+            .page(2)
+            .expect("page")
+            .body()[0],
+        7
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_a_main_file_page_is_a_checksum_error_for_that_page() {
+    let vfs = Arc::new(SimVfs::new(6));
+    let pager = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect("open");
+    let tx = pager.begin_write().expect("begin");
+    for _ in 0..5 {
+        tx.allocate(PageType::BTreeLeaf).expect("allocate");
+    }
+    tx.commit().expect("commit");
+    pager.close().expect("close");
+    let mut bytes = vfs.file_bytes(Path::new("d.db")).expect("db");
+    bytes[3 * PS + 777] ^= 0x20; // page 4
+    vfs.set_file_bytes(Path::new("d.db"), bytes);
+
+    let pager = reopen(&vfs);
+    let rx = pager.begin_read().expect("read");
+    rx.page(3).expect("page 3 is fine");
+    let err = rx.page(4).expect_err("page 4 is damaged");
+    assert!(
+        matches!(err, PagerError::ChecksumMismatch { page: 4, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("d.db: page 4 (main file): checksum mismatch (stored 0x"),
+        "{err}"
+    );
+    // The damaged image is not cached: asking again reports it again.
+    assert!(rx.page(4).is_err());
+    rx.page(5).expect("page 5 is fine");
+}
