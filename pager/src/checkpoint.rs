@@ -153,7 +153,8 @@ impl Shared {
                     st.drop_or_detach(f);
                 }
             }
-            self.wal.reset(&mut io, &mut ws)?;
+            let keep = (2 * self.autocheckpoint() as u64).max(64);
+            self.wal.reset(&mut io, &mut ws, keep)?;
             Counters::add(&self.stats.wal_resets, 1);
             report.wal_reset = true;
         }

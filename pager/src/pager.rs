@@ -360,9 +360,10 @@ impl Pager {
 
     /// The WAL's header, marks and readers.
     pub fn wal_status(&self) -> WalStatus {
+        // Lock order as everywhere: readers, then the WAL's io, then state.
+        let readers = self.shared.readers.lock();
         let io = self.shared.wal.io.lock();
         let ws = self.shared.wal.state.read();
-        let readers = self.shared.readers.lock();
         let mut reader_snapshots: Vec<u64> = readers
             .snapshots
             .values()

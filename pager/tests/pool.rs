@@ -139,9 +139,15 @@ fn ten_thousand_pages_commit_through_a_64_frame_pool() {
     check(&pager);
     pager.abandon();
     vfs.crash();
-    let pager = Pager::open_with_vfs(vfs, "big.db", opts).expect("reopen");
+    let pager = Pager::open_with_vfs(vfs.clone(), "big.db", opts).expect("reopen");
     let r = pager.recovery_report();
     assert_eq!(r.transactions_recovered, 1, "{r:?}");
+    check(&pager);
+
+    // Once checkpointed, the 10 MiB WAL is not kept around.
+    assert!(pager.checkpoint().expect("checkpoint").wal_reset);
+    let wal = vfs.file_bytes("big.db-wal".as_ref()).expect("wal");
+    assert_eq!(wal.len(), 32, "truncated to its header at the reset");
     check(&pager);
 }
 

@@ -235,7 +235,12 @@ impl Wal {
     /// Starts a new generation: new salts, frame numbering from 1, empty
     /// index. The caller guarantees that the main file holds every
     /// committed frame and that nobody needs the old ones.
-    pub fn reset(&self, io: &mut WalIo, st: &mut WalState) -> Result<()> {
+    ///
+    /// The file keeps its length (overwriting old frames is cheaper than
+    /// appending to a fresh file) unless it holds more than `keep_frames`
+    /// frames, when it is truncated to the header so one huge transaction
+    /// does not leave a huge WAL behind.
+    pub fn reset(&self, io: &mut WalIo, st: &mut WalState, keep_frames: u64) -> Result<()> {
         let old = io.header;
         let salt2 = mix64(((old.salt2 as u64) << 32) ^ st.committed ^ 0xC0FF_EE00) as u32;
         let header = WalHeader::new(
@@ -247,6 +252,15 @@ impl Wal {
         self.file
             .write_at(0, &header.encode())
             .map_err(|e| PagerError::io(&self.path, "writing a new WAL header (reset)", e))?;
+        let len = self
+            .file
+            .len()
+            .map_err(|e| PagerError::io(&self.path, "reading the WAL's length", e))?;
+        if len > format::frame_offset(keep_frames + 1, self.page_size) {
+            self.file
+                .set_len(format::WAL_HEADER_SIZE as u64)
+                .map_err(|e| PagerError::io(&self.path, "truncating the WAL (reset)", e))?;
+        }
         // Durable before any frame of the new generation is written: then a
         // damaged header can only mean "crashed during a reset" (the main
         // file has everything) or real damage, which `open` tells apart.
