@@ -214,7 +214,7 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
 
     let fsize = format::frame_size(page_size);
     let whole = (len - WAL_HEADER_SIZE as u64) / fsize;
-    let partial = (len - WAL_HEADER_SIZE as u64) % fsize != 0;
+    let partial = !(len - WAL_HEADER_SIZE as u64).is_multiple_of(fsize);
     let mut buf = vec![0u8; fsize as usize];
     let mut frames = Vec::with_capacity(whole as usize);
     let mut prev_stored = header.checksum;
