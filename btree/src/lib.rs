@@ -1,9 +1,36 @@
 //! # walnut-btree
 //!
-//! The B+Tree layer of walnut: slotted pages, overflow chains, cursors and
-//! the catalog, built on `walnut-pager`'s transactions.
+//! B+Trees over the pager's pages: many trees in one database file, each
+//! named by its root page, mapping byte-string keys (compared with memcmp)
+//! to byte-string values of any size.
 //!
-//! Nothing is implemented here yet: this crate is a placeholder in the
-//! workspace so that the layering (`repl -> sql -> btree -> pager`) is
-//! visible from the start. Its work is tracked by the B+Tree issue.
+//! ```text
+//!                 root (interior)        separators + child pointers
+//!               /        |        \
+//!        interior    interior    interior
+//!        /  |  \      ...
+//!   leaf <-> leaf <-> leaf <-> ... <-> leaf   keys + values, linked both ways
+//!                       |
+//!                   overflow -> overflow      the tail of a large value
+//! ```
+//!
+//! Where to read on: [`node`] (the slotted page), [`cell`] (cells and the
+//! size rules), `overflow` (chains), `tree` (insert, split, delete, merge),
+//! `cursor` (seeks, steps, ranges).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod cell;
+mod cursor;
+mod error;
+pub mod node;
+mod overflow;
+mod source;
+mod tree;
+
+pub use catalog::{Catalog, CatalogEntry, EntryKind};
+pub use cursor::{Cursor, Direction, Range};
+pub use error::{BTreeError, Result, printable_key};
+pub use source::PageSource;
+pub use tree::{BTree, InsertMode};

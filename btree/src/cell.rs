@@ -1,0 +1,270 @@
+//! Cells: the records inside a node, and the size rules that keep fan-out.
+//!
+//! ## Leaf cell
+//!
+//! ```text
+//! varint key length | varint value length | key | local value bytes | [overflow page: u32]
+//! ```
+//!
+//! ## Interior cell
+//!
+//! ```text
+//! child page: u32 | varint key length | key
+//! ```
+//!
+//! The child of an interior cell holds the keys *less than* its key; the
+//! node's right pointer holds the keys greater than or equal to its last
+//! key. Varints are unsigned LEB128 (7 bits a byte, low bits first).
+//!
+//! ## Size rules
+//!
+//! A node must hold at least four cells, or the tree degenerates into a
+//! list. So no cell may exceed `max_cell = (body - 16) / 4 - 2` bytes (the
+//! 2 is its pointer). Keys are limited to `max_key = max_cell - 32` bytes
+//! (980 bytes with 4096-byte pages, 212 with 1024): a longer key is refused
+//! with [`crate::BTreeError::KeyTooLarge`] rather than overflowed, because
+//! keys are compared on every descent and a key split across pages would
+//! make each comparison a chain walk. Values of any size are accepted: if
+//! the whole cell would exceed `max_cell`, the value keeps as many bytes
+//! inline as fit (the *local* part) and the rest goes to an overflow chain
+//! ([`crate::overflow`]) whose first page ends the cell.
+
+use crate::node::{Kind, NODE_HEADER, get32};
+
+/// The size limits for one page size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Bytes of the page body (page size - 24).
+    pub body_len: usize,
+    /// Largest cell, pointer excluded.
+    pub max_cell: usize,
+    /// Largest key.
+    pub max_key: usize,
+    /// Value bytes one overflow page holds.
+    pub overflow_data: usize,
+}
+
+impl Layout {
+    /// The layout for a page body of `body_len` bytes.
+    pub fn new(body_len: usize) -> Layout {
+        let max_cell = (body_len - NODE_HEADER) / 4 - 2;
+        Layout {
+            body_len,
+            max_cell,
+            max_key: max_cell - 32,
+            overflow_data: body_len - crate::overflow::OVERFLOW_HEADER,
+        }
+    }
+}
+
+/// Appends `v` as a LEB128 varint.
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads a varint; returns (value, bytes used). Malformed input (too long,
+/// or cut short) reads as what was decoded so far, never panics.
+pub fn get_varint(b: &[u8]) -> (u64, usize) {
+    let mut v = 0u64;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        v |= ((byte & 0x7f) as u64) << (7 * i);
+        if byte & 0x80 == 0 {
+            return (v, i + 1);
+        }
+    }
+    (v, b.len().min(10))
+}
+
+/// Bytes a varint of `v` takes.
+pub fn varint_len(mut v: u64) -> usize {
+    let mut n = 1;
+    while v >= 0x80 {
+        v >>= 7;
+        n += 1;
+    }
+    n
+}
+
+/// How many value bytes a leaf cell keeps inline.
+pub fn local_len(key_len: usize, value_len: u64, layout: &Layout) -> usize {
+    let hdr = varint_len(key_len as u64) + varint_len(value_len);
+    if (hdr + key_len) as u64 + value_len <= layout.max_cell as u64 {
+        value_len as usize
+    } else {
+        layout.max_cell.saturating_sub(hdr + key_len + 4)
+    }
+}
+
+/// A decoded leaf cell (borrowing the page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafCell<'a> {
+    /// The key.
+    pub key: &'a [u8],
+    /// Total value length.
+    pub value_len: u64,
+    /// The inline part of the value.
+    pub local: &'a [u8],
+    /// First overflow page, 0 if the value is all inline.
+    pub overflow: u32,
+}
+
+fn slice(b: &[u8], from: usize, len: usize) -> &[u8] {
+    b.get(from..from.saturating_add(len)).unwrap_or(&[])
+}
+
+/// Decodes a leaf cell starting at `b[0]`.
+pub fn leaf(b: &[u8], body_len: usize) -> LeafCell<'_> {
+    let layout = Layout::new(body_len);
+    let (klen, a) = get_varint(b);
+    let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
+    let key = slice(b, a + c, klen as usize);
+    let local_n = local_len(klen as usize, vlen, &layout);
+    let local_at = a + c + klen as usize;
+    let local = slice(b, local_at, local_n);
+    let overflow = if (local_n as u64) < vlen {
+        let o = slice(b, local_at + local_n, 4);
+        if o.len() == 4 { get32(o, 0) } else { 0 }
+    } else {
+        0
+    };
+    LeafCell {
+        key,
+        value_len: vlen,
+        local,
+        overflow,
+    }
+}
+
+/// The key of a cell starting at `b[0]`.
+pub fn key_of(b: &[u8], kind: Kind) -> &[u8] {
+    match kind {
+        Kind::Leaf => {
+            let (klen, a) = get_varint(b);
+            let (_, c) = get_varint(b.get(a..).unwrap_or(&[]));
+            slice(b, a + c, klen as usize)
+        }
+        Kind::Interior => {
+            let rest = b.get(4..).unwrap_or(&[]);
+            let (klen, a) = get_varint(rest);
+            slice(rest, a, klen as usize)
+        }
+    }
+}
+
+/// The length of a cell starting at `b[0]`.
+pub fn cell_len(b: &[u8], kind: Kind, body_len: usize) -> usize {
+    match kind {
+        Kind::Leaf => {
+            let layout = Layout::new(body_len);
+            let (klen, a) = get_varint(b);
+            let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
+            let local = local_len(klen as usize, vlen, &layout);
+            let ovfl = if (local as u64) < vlen { 4 } else { 0 };
+            a + c + klen as usize + local + ovfl
+        }
+        Kind::Interior => {
+            let (klen, a) = get_varint(b.get(4..).unwrap_or(&[]));
+            4 + a + klen as usize
+        }
+    }
+}
+
+/// The child pointer of an interior cell.
+pub fn interior_child(c: &[u8]) -> u32 {
+    if c.len() >= 4 { get32(c, 0) } else { 0 }
+}
+
+/// Builds an interior cell.
+pub fn interior_cell(child: u32, key: &[u8]) -> Vec<u8> {
+    let mut c = Vec::with_capacity(4 + 2 + key.len());
+    c.extend_from_slice(&child.to_be_bytes());
+    put_varint(&mut c, key.len() as u64);
+    c.extend_from_slice(key);
+    c
+}
+
+/// Builds a leaf cell whose value is `local` (already cut to the local
+/// length) followed, if `overflow` is not 0, by the overflow page.
+pub fn leaf_cell(key: &[u8], value_len: u64, local: &[u8], overflow: u32) -> Vec<u8> {
+    let mut c = Vec::with_capacity(key.len() + local.len() + 16);
+    put_varint(&mut c, key.len() as u64);
+    put_varint(&mut c, value_len);
+    c.extend_from_slice(key);
+    c.extend_from_slice(local);
+    if overflow != 0 {
+        c.extend_from_slice(&overflow.to_be_bytes());
+    }
+    c
+}
+
+/// A leaf cell for a value that fits inline (for tests and small values).
+#[cfg(test)]
+pub fn leaf_cell_inline(key: &[u8], value: &[u8], layout: &Layout) -> Vec<u8> {
+    assert_eq!(
+        local_len(key.len(), value.len() as u64, layout),
+        value.len()
+    );
+    leaf_cell(key, value.len() as u64, value, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip() {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16383,
+            16384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
+            let mut b = Vec::new();
+            put_varint(&mut b, v);
+            assert_eq!(b.len(), varint_len(v));
+            assert_eq!(get_varint(&b), (v, b.len()));
+        }
+        assert_eq!(get_varint(&[0x80, 0x80]), (0, 2), "cut short: no panic");
+    }
+
+    #[test]
+    fn layouts_keep_four_cells_per_page() {
+        for ps in [1024usize, 4096, 65536] {
+            let l = Layout::new(ps - 24);
+            assert!(4 * (l.max_cell + 2) <= ps - 24 - NODE_HEADER);
+        }
+        assert_eq!(Layout::new(4096 - 24).max_key, 980);
+        assert_eq!(Layout::new(1024 - 24).max_key, 212);
+    }
+
+    #[test]
+    fn a_large_value_keeps_a_local_prefix_and_an_overflow_pointer() {
+        let l = Layout::new(1000);
+        let local = local_len(10, 5000, &l);
+        let c = leaf_cell(b"0123456789", 5000, &vec![7u8; local], 99);
+        assert_eq!(c.len(), l.max_cell);
+        let d = leaf(&c, 1000);
+        assert_eq!(
+            (d.key, d.value_len, d.local.len(), d.overflow),
+            (&b"0123456789"[..], 5000, local, 99)
+        );
+        assert_eq!(cell_len(&c, Kind::Leaf, 1000), c.len());
+        let i = interior_cell(5, b"abc");
+        assert_eq!(key_of(&i, Kind::Interior), b"abc");
+        assert_eq!(interior_child(&i), 5);
+        assert_eq!(cell_len(&i, Kind::Interior, 1000), i.len());
+    }
+}

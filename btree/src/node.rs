@@ -1,0 +1,353 @@
+//! Slotted pages: how a B+Tree node lays out its cells inside a page body.
+//!
+//! The pager gives every page a 24-byte header (checksum, type, id, LSN);
+//! the *body* after it belongs to the tree. All offsets below are relative
+//! to the start of the body, all integers big-endian.
+//!
+//! ```text
+//! body offset
+//!  0      2   n: number of cells
+//!  2      2   content start: where the cell content area begins
+//!  4      2   fragmented bytes: holes inside the content area left by
+//!             removed cells (reclaimed by compaction)
+//!  6      2   reserved (zero)
+//!  8      4   right pointer: interior: the rightmost child;
+//!             leaf: the right sibling (0 = none)
+//! 12      4   left pointer: leaf: the left sibling (0 = none);
+//!             interior: 0
+//! 16    2*n   cell pointers: body offsets of the cells, in key order
+//!  .          free space
+//!  .          cell content area: cells, packed from the end of the page
+//!             towards the front, in no particular order
+//! ```
+//!
+//! The pointer array grows forwards and the content area backwards; the
+//! page is full when they meet. Inserting a cell in the middle moves only
+//! pointers (two bytes per cell), never cells, and a lookup binary-searches
+//! the pointer array, decoding only the keys it compares.
+//!
+//! Whether a node is a leaf or an interior node is the page type in the
+//! pager's header ([`PageType::BTreeLeaf`] / [`PageType::BTreeInterior`]);
+//! the cell formats are in [`crate::cell`].
+
+use crate::cell;
+use walnut_pager::PageType;
+
+/// Size of the node header at the start of the body.
+pub const NODE_HEADER: usize = 16;
+
+const NCELLS: usize = 0;
+const CONTENT: usize = 2;
+const FRAG: usize = 4;
+const RIGHT: usize = 8;
+const LEFT: usize = 12;
+
+/// Node kind, from the page type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Keys and values.
+    Leaf,
+    /// Separator keys and child pointers.
+    Interior,
+}
+
+impl Kind {
+    /// The page type of a node of this kind.
+    pub fn page_type(self) -> PageType {
+        match self {
+            Kind::Leaf => PageType::BTreeLeaf,
+            Kind::Interior => PageType::BTreeInterior,
+        }
+    }
+
+    /// The kind of a page type, if it is a tree page.
+    pub fn of(t: Option<PageType>) -> Option<Kind> {
+        match t {
+            Some(PageType::BTreeLeaf) => Some(Kind::Leaf),
+            Some(PageType::BTreeInterior) => Some(Kind::Interior),
+            _ => None,
+        }
+    }
+}
+
+// Accessors never panic, even on a damaged page that passed its checksum:
+// out-of-range reads yield 0 or an empty slice, which the integrity check
+// then reports as a structural problem.
+fn get16(b: &[u8], at: usize) -> usize {
+    b.get(at..at + 2)
+        .map_or(0, |s| u16::from_be_bytes([s[0], s[1]]) as usize)
+}
+
+fn put16(b: &mut [u8], at: usize, v: usize) {
+    b[at..at + 2].copy_from_slice(&(v as u16).to_be_bytes());
+}
+
+pub(crate) fn get32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .map_or(0, |s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+pub(crate) fn put32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+/// Prepares an empty node in a page body.
+pub fn init(body: &mut [u8]) {
+    body[..NODE_HEADER].fill(0);
+    let len = body.len();
+    put16(body, CONTENT, len);
+}
+
+/// Number of cells.
+pub fn ncells(body: &[u8]) -> usize {
+    get16(body, NCELLS).min(body.len().saturating_sub(NODE_HEADER) / 2)
+}
+
+/// The right pointer (rightmost child, or right sibling of a leaf).
+pub fn right(body: &[u8]) -> u32 {
+    get32(body, RIGHT)
+}
+
+/// Sets the right pointer.
+pub fn set_right(body: &mut [u8], v: u32) {
+    put32(body, RIGHT, v);
+}
+
+/// The left sibling of a leaf.
+pub fn left(body: &[u8]) -> u32 {
+    get32(body, LEFT)
+}
+
+/// Sets the left sibling of a leaf.
+pub fn set_left(body: &mut [u8], v: u32) {
+    put32(body, LEFT, v);
+}
+
+/// The stored content-start offset.
+pub fn content_start(body: &[u8]) -> usize {
+    get16(body, CONTENT)
+}
+
+/// The stored count of fragmented bytes.
+pub fn fragmented(body: &[u8]) -> usize {
+    get16(body, FRAG)
+}
+
+/// Body offset of cell `i`.
+pub fn cell_offset(body: &[u8], i: usize) -> usize {
+    get16(body, NODE_HEADER + 2 * i)
+}
+
+/// The bytes of cell `i`.
+pub fn cell(body: &[u8], kind: Kind, i: usize) -> &[u8] {
+    let rest = body.get(cell_offset(body, i)..).unwrap_or(&[]);
+    let len = cell::cell_len(rest, kind, body.len()).min(rest.len());
+    &rest[..len]
+}
+
+/// The key of cell `i`.
+pub fn key(body: &[u8], kind: Kind, i: usize) -> &[u8] {
+    cell::key_of(body.get(cell_offset(body, i)..).unwrap_or(&[]), kind)
+}
+
+/// Free bytes: the gap between pointers and content, plus fragments.
+pub fn free_space(body: &[u8]) -> usize {
+    let gap = content_start(body).saturating_sub(NODE_HEADER + 2 * ncells(body));
+    gap + fragmented(body)
+}
+
+/// Bytes used by cells and their pointers.
+pub fn used_space(body: &[u8]) -> usize {
+    body.len() - NODE_HEADER - free_space(body)
+}
+
+/// Bytes available for cells and pointers in an empty node.
+pub fn capacity(body_len: usize) -> usize {
+    body_len - NODE_HEADER
+}
+
+/// Binary search for `key`: `Ok(i)` if cell `i` holds it, else `Err(i)`
+/// where it would be inserted.
+pub fn search(body: &[u8], kind: Kind, target: &[u8]) -> Result<usize, usize> {
+    let (mut lo, mut hi) = (0, ncells(body));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match key(body, kind, mid).cmp(target) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(mid),
+        }
+    }
+    Err(lo)
+}
+
+/// For an interior node: the slot (0..=n) of the child that covers
+/// `target` (cell `i`'s child holds keys `< key i`; the right pointer holds
+/// keys `>=` the last key).
+pub fn child_slot(body: &[u8], target: &[u8]) -> usize {
+    let (mut lo, mut hi) = (0, ncells(body));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if key(body, Kind::Interior, mid) <= target {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The child page at `slot` of an interior node.
+pub fn child_at(body: &[u8], slot: usize) -> u32 {
+    if slot < ncells(body) {
+        cell::interior_child(cell(body, Kind::Interior, slot))
+    } else {
+        right(body)
+    }
+}
+
+/// Points `slot` of an interior node at `child`.
+pub fn set_child_at(body: &mut [u8], slot: usize, child: u32) {
+    if slot < ncells(body) {
+        let off = cell_offset(body, slot);
+        if off + 4 <= body.len() {
+            put32(body, off, child);
+        }
+    } else {
+        set_right(body, child);
+    }
+}
+
+/// Inserts `c` as cell `i`. Returns `false` (changing nothing) if the
+/// node has no room even after compaction.
+pub fn insert_cell(body: &mut [u8], kind: Kind, i: usize, c: &[u8]) -> bool {
+    let need = c.len() + 2;
+    if free_space(body) < need {
+        return false;
+    }
+    let n = ncells(body);
+    let ptr_end = NODE_HEADER + 2 * n;
+    if content_start(body) > body.len() || content_start(body) < ptr_end + need {
+        compact(body, kind);
+        if content_start(body) < ptr_end + need {
+            return false;
+        }
+    }
+    let start = content_start(body) - c.len();
+    body[start..start + c.len()].copy_from_slice(c);
+    put16(body, CONTENT, start);
+    let at = NODE_HEADER + 2 * i;
+    body.copy_within(at..ptr_end, at + 2);
+    put16(body, at, start);
+    put16(body, NCELLS, n + 1);
+    true
+}
+
+/// Removes cell `i` (its bytes become a fragment).
+pub fn remove_cell(body: &mut [u8], kind: Kind, i: usize) {
+    let n = ncells(body);
+    if i >= n {
+        return;
+    }
+    let off = cell_offset(body, i);
+    let len = cell(body, kind, i).len();
+    let at = NODE_HEADER + 2 * i;
+    body.copy_within(at + 2..NODE_HEADER + 2 * n, at);
+    put16(body, NCELLS, n - 1);
+    if off == content_start(body) {
+        put16(body, CONTENT, off + len);
+    } else {
+        let frag = fragmented(body) + len;
+        put16(body, FRAG, frag);
+    }
+    if n == 1 {
+        let len = body.len();
+        put16(body, CONTENT, len);
+        put16(body, FRAG, 0);
+    }
+}
+
+/// Rewrites the content area without holes.
+pub fn compact(body: &mut [u8], kind: Kind) {
+    let cells: Vec<Vec<u8>> = (0..ncells(body))
+        .map(|i| cell(body, kind, i).to_vec())
+        .collect();
+    let (r, l) = (right(body), left(body));
+    write_cells(body, kind, &cells);
+    set_right(body, r);
+    set_left(body, l);
+}
+
+/// Replaces the whole node's cells (keeping nothing else: the caller sets
+/// the pointers). The cells must fit.
+pub fn write_cells(body: &mut [u8], _kind: Kind, cells: &[Vec<u8>]) {
+    init(body);
+    let mut start = body.len();
+    for (i, c) in cells.iter().enumerate() {
+        start -= c.len();
+        body[start..start + c.len()].copy_from_slice(c);
+        put16(body, NODE_HEADER + 2 * i, start);
+    }
+    put16(body, CONTENT, start);
+    put16(body, NCELLS, cells.len());
+}
+
+/// All cells, copied.
+pub fn cells(body: &[u8], kind: Kind) -> Vec<Vec<u8>> {
+    (0..ncells(body))
+        .map(|i| cell(body, kind, i).to_vec())
+        .collect()
+}
+
+/// Whether cells of these sizes fit in one node.
+pub fn fits(body_len: usize, cells: &[Vec<u8>]) -> bool {
+    cells.iter().map(|c| c.len() + 2).sum::<usize>() <= capacity(body_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::{Layout, leaf_cell_inline};
+
+    #[test]
+    fn insert_search_remove_and_compact() {
+        let mut body = vec![0u8; 1000];
+        init(&mut body);
+        let layout = Layout::new(1000);
+        for k in [b"m".as_slice(), b"c", b"x", b"a"] {
+            let c = leaf_cell_inline(k, b"value", &layout);
+            let i = search(&body, Kind::Leaf, k).expect_err("new key");
+            assert!(insert_cell(&mut body, Kind::Leaf, i, &c));
+        }
+        let keys: Vec<&[u8]> = (0..4).map(|i| key(&body, Kind::Leaf, i)).collect();
+        assert_eq!(keys, vec![b"a".as_slice(), b"c", b"m", b"x"]);
+        assert_eq!(search(&body, Kind::Leaf, b"m"), Ok(2));
+        assert_eq!(search(&body, Kind::Leaf, b"n"), Err(3));
+        let before = free_space(&body);
+        remove_cell(&mut body, Kind::Leaf, 1);
+        assert_eq!(ncells(&body), 3);
+        assert_eq!(free_space(&body), before + 2 + 8);
+        compact(&mut body, Kind::Leaf);
+        assert_eq!(fragmented(&body), 0);
+        assert_eq!(free_space(&body), before + 2 + 8);
+        assert_eq!(key(&body, Kind::Leaf, 1), b"m");
+    }
+
+    #[test]
+    fn a_full_node_refuses_a_cell() {
+        let mut body = vec![0u8; 200];
+        init(&mut body);
+        let layout = Layout::new(200);
+        let mut n = 0;
+        loop {
+            let k = format!("key{n:04}");
+            let c = leaf_cell_inline(k.as_bytes(), b"0123456789", &layout);
+            if !insert_cell(&mut body, Kind::Leaf, n, &c) {
+                break;
+            }
+            n += 1;
+        }
+        assert!(n >= 4);
+        assert!(free_space(&body) < 2 + 19);
+    }
+}

@@ -1,0 +1,602 @@
+//! The B+Tree: lookup, insert with splits, delete with merges and
+//! redistribution, and dropping a whole tree.
+//!
+//! ## Shape
+//!
+//! Leaves hold every key with its value and are linked to both siblings;
+//! interior nodes hold separator keys and child pointers. The root page
+//! never moves: when the root splits, its cells move to two new children
+//! and the root becomes their parent; when the root is an interior node
+//! left with a single child, that child's contents move up into the root.
+//! So a tree is named, for ever, by its root page number.
+//!
+//! ## Insert
+//!
+//! Descend to the leaf, remembering the path (page and child slot at each
+//! level). If the new cell fits, it goes in place. Otherwise the node's
+//! cells plus the new one are split in two by bytes: the left half stays,
+//! the right half moves to a new page, and a separator is inserted into the
+//! parent: for leaves a copy of the right half's first key, for interior
+//! nodes the middle cell itself moves up (its child becomes the left
+//! node's right pointer). The parent may split in turn, up to the root.
+//!
+//! ## Delete
+//!
+//! Remove the cell (freeing its overflow chain). A node left less than a
+//! third full is rebalanced with a sibling under the same parent: if the
+//! two fit in one page they are *merged* (the right page is freed and its
+//! separator removed from the parent, which may then underflow in turn);
+//! otherwise their cells are *redistributed* evenly and the parent's
+//! separator is replaced. Emptied pages go back to the freelist, so a tree
+//! whose keys are all deleted shrinks back to its root.
+
+use crate::cell::{self, Layout};
+use crate::error::{BTreeError, Result, corrupt, printable_key};
+use crate::node::{self, Kind};
+use crate::overflow;
+use crate::source::PageSource;
+use walnut_pager::{PageId, PageType, WriteTxn};
+
+/// Deepest tree walked before the structure is declared corrupt (a cycle).
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// What `insert` does when the key is already present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertMode {
+    /// Replace the value.
+    Upsert,
+    /// Fail with [`BTreeError::DuplicateKey`].
+    Reject,
+}
+
+/// A B+Tree, named by its root page.
+///
+/// # Example
+///
+/// ```
+/// use walnut_btree::{BTree, InsertMode};
+/// use walnut_pager::{Pager, PagerOptions, SimVfs};
+/// use std::sync::Arc;
+///
+/// let pager = Pager::open_with_vfs(Arc::new(SimVfs::new(1)), "t.db", PagerOptions::default())?;
+/// let tx = pager.begin_write()?;
+/// let tree = BTree::create(&tx)?;
+/// tree.insert(&tx, b"apple", b"red", InsertMode::Reject)?;
+/// tree.insert(&tx, b"banana", b"yellow", InsertMode::Reject)?;
+/// tx.commit()?;
+///
+/// let rx = pager.begin_read()?;
+/// assert_eq!(tree.get(&rx, b"banana")?, Some(b"yellow".to_vec()));
+/// let keys: Vec<Vec<u8>> = tree.iter(&rx)?.map(|kv| kv.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+/// assert_eq!(keys, vec![b"apple".to_vec(), b"banana".to_vec()]);
+/// # Ok::<(), walnut_btree::BTreeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BTree {
+    root: PageId,
+}
+
+/// One step of a descent: an interior page and the child slot taken.
+pub(crate) type Step = (PageId, usize);
+
+impl BTree {
+    /// Creates an empty tree (one empty leaf, its root).
+    pub fn create(tx: &WriteTxn) -> Result<BTree> {
+        let mut p = tx.allocate(PageType::BTreeLeaf)?;
+        node::init(p.body_mut());
+        Ok(BTree { root: p.id() })
+    }
+
+    /// The tree whose root is `root`.
+    pub fn open(root: PageId) -> BTree {
+        BTree { root }
+    }
+
+    /// The root page.
+    pub fn root(&self) -> PageId {
+        self.root
+    }
+
+    /// The size limits of this tree's pages.
+    pub fn layout<S: PageSource + ?Sized>(&self, src: &S) -> Result<Layout> {
+        Ok(Layout::new(src.page(self.root)?.body().len()))
+    }
+
+    /// Walks from the root to the leaf that covers `key`.
+    pub(crate) fn descend<S: PageSource + ?Sized>(
+        &self,
+        src: &S,
+        key: &[u8],
+    ) -> Result<(Vec<Step>, PageId)> {
+        let mut path = Vec::new();
+        let mut id = self.root;
+        loop {
+            let p = src.page(id)?;
+            match node_kind(id, p.page_type())? {
+                Kind::Leaf => return Ok((path, id)),
+                Kind::Interior => {
+                    let slot = node::child_slot(p.body(), key);
+                    let child = node::child_at(p.body(), slot);
+                    path.push((id, slot));
+                    if child == 0 || path.len() > MAX_DEPTH {
+                        return Err(corrupt(
+                            id,
+                            format!("bad child pointer {child} at slot {slot}"),
+                        ));
+                    }
+                    id = child;
+                }
+            }
+        }
+    }
+
+    /// The value stored under `key`.
+    pub fn get<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let (_, leaf) = self.descend(src, key)?;
+        let p = src.page(leaf)?;
+        match node::search(p.body(), Kind::Leaf, key) {
+            Ok(i) => {
+                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                Ok(Some(read_value(src, &c)?))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Whether `key` is present.
+    pub fn contains<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<bool> {
+        let (_, leaf) = self.descend(src, key)?;
+        let p = src.page(leaf)?;
+        Ok(node::search(p.body(), Kind::Leaf, key).is_ok())
+    }
+
+    /// Inserts `key` -> `value`. Returns whether an existing value was
+    /// replaced (only possible with [`InsertMode::Upsert`]).
+    pub fn insert(
+        &self,
+        tx: &WriteTxn,
+        key: &[u8],
+        value: &[u8],
+        mode: InsertMode,
+    ) -> Result<bool> {
+        let layout = self.layout(tx)?;
+        if key.len() > layout.max_key {
+            return Err(BTreeError::KeyTooLarge {
+                len: key.len(),
+                max: layout.max_key,
+                page_size: layout.body_len + walnut_pager::page::PAGE_HEADER_SIZE,
+            });
+        }
+        let (path, leaf) = self.descend(tx, key)?;
+        let existing = {
+            let p = tx.page(leaf)?;
+            match node::search(p.body(), Kind::Leaf, key) {
+                Ok(i) => {
+                    let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                    Some((i, c.overflow, c.value_len))
+                }
+                Err(i) => {
+                    drop(p);
+                    return self
+                        .insert_new(tx, &path, leaf, i, key, value, &layout)
+                        .map(|_| false);
+                }
+            }
+        };
+        let Some((i, old_overflow, old_len)) = existing else {
+            return Ok(false);
+        };
+        if mode == InsertMode::Reject {
+            return Err(BTreeError::DuplicateKey {
+                key: printable_key(key),
+            });
+        }
+        if old_overflow != 0 {
+            overflow::free_chain(tx, old_overflow, old_len, layout.overflow_data)?;
+        }
+        {
+            let mut p = tx.page_mut(leaf)?;
+            node::remove_cell(p.body_mut(), Kind::Leaf, i);
+        }
+        self.insert_new(tx, &path, leaf, i, key, value, &layout)?;
+        Ok(true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_new(
+        &self,
+        tx: &WriteTxn,
+        path: &[Step],
+        leaf: PageId,
+        i: usize,
+        key: &[u8],
+        value: &[u8],
+        layout: &Layout,
+    ) -> Result<()> {
+        let local = cell::local_len(key.len(), value.len() as u64, layout);
+        let overflow = if local < value.len() {
+            overflow::write_chain(tx, &value[local..], layout.overflow_data)?
+        } else {
+            0
+        };
+        let c = cell::leaf_cell(key, value.len() as u64, &value[..local], overflow);
+        self.insert_at(tx, path, leaf, Kind::Leaf, i, c)
+    }
+
+    /// Inserts cell `c` at index `i` of node `id` (whose ancestors are
+    /// `path`), splitting upwards as needed.
+    fn insert_at(
+        &self,
+        tx: &WriteTxn,
+        path: &[Step],
+        id: PageId,
+        kind: Kind,
+        i: usize,
+        c: Vec<u8>,
+    ) -> Result<()> {
+        let (mut id, mut kind, mut i, mut c) = (id, kind, i, c);
+        let mut depth = path.len();
+        loop {
+            let mut p = tx.page_mut(id)?;
+            if node::insert_cell(p.body_mut(), kind, i, &c) {
+                return Ok(());
+            }
+            let mut cells = node::cells(p.body(), kind);
+            cells.insert(i, c);
+            let (right, left) = (node::right(p.body()), node::left(p.body()));
+            let split = split_cells(kind, cells);
+            if depth == 0 {
+                // The root splits into two new children and stays the root.
+                let mut a = tx.allocate(kind.page_type())?;
+                let mut b = tx.allocate(kind.page_type())?;
+                let (a_id, b_id) = (a.id(), b.id());
+                node::write_cells(a.body_mut(), kind, &split.left);
+                node::write_cells(b.body_mut(), kind, &split.right);
+                match kind {
+                    Kind::Leaf => {
+                        node::set_right(a.body_mut(), b_id);
+                        node::set_left(b.body_mut(), a_id);
+                    }
+                    Kind::Interior => {
+                        node::set_right(a.body_mut(), split.middle_child);
+                        node::set_right(b.body_mut(), right);
+                    }
+                }
+                p.set_page_type(PageType::BTreeInterior);
+                node::write_cells(
+                    p.body_mut(),
+                    Kind::Interior,
+                    &[cell::interior_cell(a_id, &split.separator)],
+                );
+                node::set_right(p.body_mut(), b_id);
+                return Ok(());
+            }
+            let mut r = tx.allocate(kind.page_type())?;
+            let r_id = r.id();
+            node::write_cells(p.body_mut(), kind, &split.left);
+            node::write_cells(r.body_mut(), kind, &split.right);
+            match kind {
+                Kind::Leaf => {
+                    node::set_left(p.body_mut(), left);
+                    node::set_right(p.body_mut(), r_id);
+                    node::set_left(r.body_mut(), id);
+                    node::set_right(r.body_mut(), right);
+                }
+                Kind::Interior => {
+                    node::set_right(p.body_mut(), split.middle_child);
+                    node::set_right(r.body_mut(), right);
+                }
+            }
+            drop(p);
+            drop(r);
+            if kind == Kind::Leaf && right != 0 {
+                let mut s = tx.page_mut(right)?;
+                node::set_left(s.body_mut(), r_id);
+            }
+            let (parent, slot) = path[depth - 1];
+            {
+                let mut pp = tx.page_mut(parent)?;
+                node::set_child_at(pp.body_mut(), slot, r_id);
+            }
+            c = cell::interior_cell(id, &split.separator);
+            i = slot;
+            id = parent;
+            kind = Kind::Interior;
+            depth -= 1;
+        }
+    }
+
+    /// Removes `key`. Returns whether it was present.
+    pub fn delete(&self, tx: &WriteTxn, key: &[u8]) -> Result<bool> {
+        let layout = self.layout(tx)?;
+        let (path, leaf) = self.descend(tx, key)?;
+        let (i, c_overflow, c_len) = {
+            let p = tx.page(leaf)?;
+            match node::search(p.body(), Kind::Leaf, key) {
+                Ok(i) => {
+                    let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                    (i, c.overflow, c.value_len)
+                }
+                Err(_) => return Ok(false),
+            }
+        };
+        if c_overflow != 0 {
+            overflow::free_chain(tx, c_overflow, c_len, layout.overflow_data)?;
+        }
+        let underfull = {
+            let mut p = tx.page_mut(leaf)?;
+            node::remove_cell(p.body_mut(), Kind::Leaf, i);
+            is_underfull(p.body())
+        };
+        if underfull {
+            self.rebalance(tx, &path, leaf, Kind::Leaf)?;
+        }
+        Ok(true)
+    }
+
+    /// Restores the fill invariant at node `id` after a removal, merging or
+    /// redistributing with a sibling, and collapsing the root.
+    fn rebalance(&self, tx: &WriteTxn, path: &[Step], id: PageId, kind: Kind) -> Result<()> {
+        let (mut id, mut kind, mut depth) = (id, kind, path.len());
+        loop {
+            if depth == 0 {
+                return self.collapse_root(tx);
+            }
+            if !is_underfull(tx.page(id)?.body()) {
+                return Ok(());
+            }
+            let (parent, slot) = path[depth - 1];
+            let (n, left_id, right_id, sep_idx) = {
+                let pp = tx.page(parent)?;
+                let body = pp.body();
+                let n = node::ncells(body);
+                if n == 0 {
+                    (0, 0, 0, 0)
+                } else if slot < n {
+                    (n, id, node::child_at(body, slot + 1), slot)
+                } else {
+                    (n, node::child_at(body, slot - 1), id, slot - 1)
+                }
+            };
+            if n == 0 {
+                // A parent with a single child: only the root can be that
+                // way, and collapsing it is the fix.
+                id = parent;
+                kind = Kind::Interior;
+                depth -= 1;
+                continue;
+            }
+            let sep_key = node::key(tx.page(parent)?.body(), Kind::Interior, sep_idx).to_vec();
+            let (lc, l_right, l_left) = {
+                let l = tx.page(left_id)?;
+                (
+                    node::cells(l.body(), kind),
+                    node::right(l.body()),
+                    node::left(l.body()),
+                )
+            };
+            let (rc, r_right) = {
+                let r = tx.page(right_id)?;
+                (node::cells(r.body(), kind), node::right(r.body()))
+            };
+            let body_len = tx.page(left_id)?.body().len();
+            let mut combined = lc;
+            if kind == Kind::Interior {
+                combined.push(cell::interior_cell(l_right, &sep_key));
+            }
+            combined.extend(rc);
+
+            if node::fits(body_len, &combined) {
+                {
+                    let mut l = tx.page_mut(left_id)?;
+                    node::write_cells(l.body_mut(), kind, &combined);
+                    node::set_right(l.body_mut(), r_right);
+                    if kind == Kind::Leaf {
+                        node::set_left(l.body_mut(), l_left);
+                    }
+                }
+                if kind == Kind::Leaf && r_right != 0 {
+                    let mut s = tx.page_mut(r_right)?;
+                    node::set_left(s.body_mut(), left_id);
+                }
+                tx.free(right_id)?;
+                {
+                    let mut pp = tx.page_mut(parent)?;
+                    node::remove_cell(pp.body_mut(), Kind::Interior, sep_idx);
+                    node::set_child_at(pp.body_mut(), sep_idx, left_id);
+                }
+                id = parent;
+                kind = Kind::Interior;
+                depth -= 1;
+                continue;
+            }
+
+            let split = split_cells(kind, combined);
+            {
+                let mut l = tx.page_mut(left_id)?;
+                node::write_cells(l.body_mut(), kind, &split.left);
+                match kind {
+                    Kind::Leaf => {
+                        node::set_left(l.body_mut(), l_left);
+                        node::set_right(l.body_mut(), right_id);
+                    }
+                    Kind::Interior => node::set_right(l.body_mut(), split.middle_child),
+                }
+            }
+            {
+                let mut r = tx.page_mut(right_id)?;
+                node::write_cells(r.body_mut(), kind, &split.right);
+                node::set_right(r.body_mut(), r_right);
+                if kind == Kind::Leaf {
+                    node::set_left(r.body_mut(), left_id);
+                }
+            }
+            let new_sep = cell::interior_cell(left_id, &split.separator);
+            let fitted = {
+                let mut pp = tx.page_mut(parent)?;
+                node::remove_cell(pp.body_mut(), Kind::Interior, sep_idx);
+                node::insert_cell(pp.body_mut(), Kind::Interior, sep_idx, &new_sep)
+            };
+            if !fitted {
+                // A longer separator overflowed the parent: split it.
+                self.insert_at(
+                    tx,
+                    &path[..depth - 1],
+                    parent,
+                    Kind::Interior,
+                    sep_idx,
+                    new_sep,
+                )?;
+            }
+            return Ok(());
+        }
+    }
+
+    /// An interior root with no cells hands its only child's contents up.
+    fn collapse_root(&self, tx: &WriteTxn) -> Result<()> {
+        loop {
+            let child = {
+                let r = tx.page(self.root)?;
+                if Kind::of(r.page_type()) != Some(Kind::Interior) || node::ncells(r.body()) > 0 {
+                    return Ok(());
+                }
+                node::right(r.body())
+            };
+            if child == 0 || child == self.root {
+                return Err(corrupt(self.root, "interior root without a child"));
+            }
+            let (image, t) = {
+                let c = tx.page(child)?;
+                (c.body().to_vec(), c.page_type())
+            };
+            {
+                let mut r = tx.page_mut(self.root)?;
+                if let Some(t) = t {
+                    r.set_page_type(t);
+                }
+                r.body_mut().copy_from_slice(&image);
+                if Kind::of(t) == Some(Kind::Leaf) {
+                    node::set_left(r.body_mut(), 0);
+                    node::set_right(r.body_mut(), 0);
+                }
+            }
+            tx.free(child)?;
+        }
+    }
+
+    /// Frees every page of the tree (overflow chains included), root too.
+    pub fn destroy(self, tx: &WriteTxn) -> Result<()> {
+        let layout = self.layout(tx)?;
+        let mut stack = vec![(self.root, 0usize)];
+        while let Some((id, depth)) = stack.pop() {
+            if depth > MAX_DEPTH {
+                return Err(corrupt(id, "tree deeper than possible (cycle?)"));
+            }
+            let mut chains = Vec::new();
+            {
+                let p = tx.page(id)?;
+                let body = p.body();
+                match node_kind(id, p.page_type())? {
+                    Kind::Interior => {
+                        for slot in 0..=node::ncells(body) {
+                            stack.push((node::child_at(body, slot), depth + 1));
+                        }
+                    }
+                    Kind::Leaf => {
+                        for i in 0..node::ncells(body) {
+                            let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                            if c.overflow != 0 {
+                                chains.push((c.overflow, c.value_len));
+                            }
+                        }
+                    }
+                }
+            }
+            for (head, len) in chains {
+                overflow::free_chain(tx, head, len, layout.overflow_data)?;
+            }
+            tx.free(id)?;
+        }
+        Ok(())
+    }
+}
+
+/// The node kind of a page, or a corruption error.
+pub(crate) fn node_kind(id: PageId, t: Option<PageType>) -> Result<Kind> {
+    Kind::of(t).ok_or_else(|| {
+        corrupt(
+            id,
+            format!(
+                "expected a tree page, found {}",
+                t.map_or("an unknown type", PageType::name)
+            ),
+        )
+    })
+}
+
+/// The full value of a leaf cell, following its overflow chain.
+pub(crate) fn read_value<S: PageSource + ?Sized>(
+    src: &S,
+    c: &cell::LeafCell<'_>,
+) -> Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(c.value_len.min(1 << 30) as usize);
+    v.extend_from_slice(c.local);
+    if (v.len() as u64) < c.value_len {
+        overflow::read_chain(src, c.overflow, c.value_len, &mut v)?;
+    }
+    Ok(v)
+}
+
+fn is_underfull(body: &[u8]) -> bool {
+    node::used_space(body) < node::capacity(body.len()) / 3
+}
+
+/// A node's cells divided in two.
+struct Split {
+    left: Vec<Vec<u8>>,
+    right: Vec<Vec<u8>>,
+    separator: Vec<u8>,
+    /// Interior only: the middle cell's child, the left node's new right
+    /// pointer.
+    middle_child: PageId,
+}
+
+/// Splits cells in two halves of about equal bytes. Leaves: the separator
+/// is a copy of the right half's first key. Interior nodes: the middle
+/// cell moves up.
+fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>) -> Split {
+    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+    let mut acc = 0;
+    let mut k = 0;
+    while k < cells.len() && acc + cells[k].len() + 2 <= total / 2 {
+        acc += cells[k].len() + 2;
+        k += 1;
+    }
+    let min_right = if kind == Kind::Interior { 2 } else { 1 };
+    k = k.clamp(1, cells.len().saturating_sub(min_right).max(1));
+    match kind {
+        Kind::Leaf => {
+            let right = cells.split_off(k);
+            let separator = right
+                .first()
+                .map(|c| cell::key_of(c, Kind::Leaf).to_vec())
+                .unwrap_or_default();
+            Split {
+                left: cells,
+                right,
+                separator,
+                middle_child: 0,
+            }
+        }
+        Kind::Interior => {
+            let mut right = cells.split_off(k);
+            let middle = right.remove(0);
+            Split {
+                left: cells,
+                right,
+                separator: cell::key_of(&middle, Kind::Interior).to_vec(),
+                middle_child: cell::interior_child(&middle),
+            }
+        }
+    }
+}
