@@ -112,7 +112,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     }
 
     /// Moves to the next key. Returns whether there is one.
-    pub fn next(&mut self) -> Result<bool> {
+    pub fn move_next(&mut self) -> Result<bool> {
         if !self.valid {
             return Ok(false);
         }
@@ -120,7 +120,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     }
 
     /// Moves to the previous key.
-    pub fn prev(&mut self) -> Result<bool> {
+    pub fn move_prev(&mut self) -> Result<bool> {
         if !self.valid {
             return Ok(false);
         }
@@ -279,8 +279,8 @@ impl<S: PageSource + ?Sized> Range<'_, S> {
             }
         } else {
             match self.direction {
-                Direction::Forward => c.next()?,
-                Direction::Backward => c.prev()?,
+                Direction::Forward => c.move_next()?,
+                Direction::Backward => c.move_prev()?,
             }
         };
         if !on {

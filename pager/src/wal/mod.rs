@@ -130,6 +130,7 @@ impl Wal {
                 let salt1 = (seed as u32).wrapping_add(1);
                 let h = WalHeader::new(page_size, 0, salt1, mix64(seed ^ 0x5A17) as u32);
                 file.write_at(0, &h.encode())
+                    .and_then(|()| file.sync())
                     .map_err(|e| PagerError::io(path, "writing the WAL header", e))?;
                 (h, 0, h.checksum)
             }
