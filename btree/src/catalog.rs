@@ -25,7 +25,7 @@ use crate::error::{BTreeError, Result};
 use crate::source::PageSource;
 use crate::tree::{BTree, InsertMode};
 use serde::{Deserialize, Serialize};
-use walnut_pager::{DbHeader, PageId, WriteTxn};
+use walnut_pager::{PageId, WriteTxn};
 
 /// What a tree holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,14 +82,10 @@ impl CatalogEntry {
 #[derive(Debug, Clone, Copy)]
 pub struct Catalog;
 
-fn header<S: PageSource + ?Sized>(src: &S) -> Result<DbHeader> {
-    Ok(DbHeader::decode(src.page(1)?.data()))
-}
-
 impl Catalog {
     /// The catalog tree, if it exists yet.
     pub fn tree<S: PageSource + ?Sized>(src: &S) -> Result<Option<BTree>> {
-        let root = header(src)?.catalog_root;
+        let root = src.db_header()?.catalog_root;
         Ok((root != 0).then(|| BTree::open(root)))
     }
 
