@@ -123,8 +123,13 @@ impl Shared {
         }
 
         let everyone_current = oldest_reader.is_none_or(|s| s >= committed);
-        let can_reset =
-            horizon == committed && everyone_current && io.tail == committed && committed > base;
+        // Never reset under an open write transaction: its savepoints and
+        // its view of the log name positions in the current generation.
+        let can_reset = horizon == committed
+            && everyone_current
+            && io.tail == committed
+            && committed > base
+            && !self.writer_is_active();
         if can_reset {
             if !sync {
                 // Even with synchronous = off, the main file must be durable

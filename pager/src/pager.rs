@@ -6,8 +6,11 @@
 //! 1. Open (or create) the main file and take an exclusive advisory lock,
 //!    so a second *process* cannot open the same database. (Threads share
 //!    one `Pager`.)
-//! 2. An empty file becomes a new database: any stale WAL beside it is
-//!    deleted, and page 1 (the header page) is written and fsynced.
+//! 2. An empty file becomes a new database: page 1 (the header page) is
+//!    committed through the WAL like any other page, so a crash while
+//!    creating a database leaves either nothing (the next open creates it
+//!    again) or the whole new database, never a torn header page. (A WAL
+//!    beside an empty main file is therefore taken as the database's.)
 //! 3. Otherwise the magic, version and page size are checked from the first
 //!    bytes, then page 1's checksum.
 //! 4. The WAL is scanned ([`crate::wal::recovery`]): frames up to the last
@@ -228,17 +231,16 @@ impl Pager {
             .map_err(|e| PagerError::io(&path, "reading the file length", e))?;
         let mut base_page1_error = None;
         let base_header = if len == 0 {
-            create(
-                vfs.as_ref(),
-                db.as_ref(),
-                &path,
-                &wal_path,
-                options.page_size,
-            )?
+            // A new database (or one created by a crash-interrupted open):
+            // its header page is committed through the WAL below, so the
+            // page size is the WAL's if a valid WAL is already there.
+            let page_size = wal_page_size(vfs.as_ref(), &wal_path)?;
+            DbHeader::new(page_size.unwrap_or(options.page_size))
         } else {
             match read_base_header(db.as_ref(), &path, len) {
                 Ok(h) => h,
-                Err(e) => match page_size_from_wal(vfs.as_ref(), &wal_path, &e)? {
+                Err(e @ (PagerError::Io { .. } | PagerError::DiskFull { .. })) => return Err(e),
+                Err(e) => match wal_page_size(vfs.as_ref(), &wal_path)? {
                     // The main file's page 1 is damaged, but a valid WAL may
                     // hold a newer copy of it: a crash can tear a page that a
                     // checkpoint was writing. Recovery decides below.
@@ -275,11 +277,17 @@ impl Pager {
             recovery: scan.report,
             abandoned: AtomicBool::new(false),
         });
-        if let Some(e) = base_page1_error {
+        let page1_committed = {
             let ws = shared.wal.state.read();
-            if ws.index.lookup(1, ws.committed).is_none() {
-                return Err(e);
-            }
+            ws.index.lookup(1, ws.committed).is_some()
+        };
+        if let Some(e) = base_page1_error
+            && !page1_committed
+        {
+            return Err(e);
+        }
+        if len == 0 && !page1_committed {
+            shared.initialize()?;
         }
         let pager = Pager { shared };
         let len = pager
@@ -468,6 +476,10 @@ impl Shared {
         Ok(())
     }
 
+    pub(crate) fn writer_is_active(&self) -> bool {
+        *self.writer_active.lock()
+    }
+
     pub(crate) fn release_writer(&self) {
         *self.writer_active.lock() = false;
         self.writer_done.notify_one();
@@ -484,6 +496,36 @@ impl Shared {
 
     pub(crate) fn unregister_reader(&self, id: u64) {
         self.readers.lock().snapshots.remove(&id);
+    }
+
+    /// Commits the header page of a new database through the WAL, like
+    /// any other commit: a crash while creating a database leaves either
+    /// no commit (and the next open creates it again) or a whole one.
+    fn initialize(&self) -> Result<()> {
+        let header = DbHeader {
+            change_counter: 1,
+            ..DbHeader::new(self.page_size)
+        };
+        let mut buf = vec![0u8; self.wal.frame_size()];
+        {
+            let image = &mut buf[crate::wal::format::FRAME_HEADER_SIZE..];
+            header.encode(image);
+            page::seal(image, 1, header.change_counter);
+        }
+        let mut io = self.wal.io.lock();
+        let base = self.wal.state.read().base;
+        let first = self
+            .wal
+            .append(&mut io, base, &mut buf, &[1], 1, &self.stats)?;
+        if self.synchronous() != Synchronous::Off {
+            self.wal.sync(&mut io, &self.stats)?;
+        }
+        io.committed_chain = io.chain;
+        let mut ws = self.wal.state.write();
+        ws.index.insert(1, first);
+        ws.committed = io.tail;
+        Counters::add(&self.stats.commits, 1);
+        Ok(())
     }
 
     pub(crate) fn sync_db(&self) -> Result<()> {
@@ -524,36 +566,10 @@ pub fn wal_path_for(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes the header page of a new database and makes it durable.
-fn create(
-    vfs: &dyn Vfs,
-    db: &dyn VfsFile,
-    path: &Path,
-    wal_path: &Path,
-    page_size: u32,
-) -> Result<DbHeader> {
-    vfs.delete(wal_path)
-        .map_err(|e| PagerError::io(wal_path, "removing a stale WAL", e))?;
-    let header = DbHeader::new(page_size);
-    let mut page1 = vec![0u8; page_size as usize];
-    header.encode(&mut page1);
-    page::seal(&mut page1, 1, 0);
-    db.write_at(0, &page1)
-        .map_err(|e| PagerError::io(path, "writing the header page", e))?;
-    db.sync()
-        .map_err(|e| PagerError::io(path, "syncing the new database", e))?;
-    Ok(header)
-}
-
-/// When the main file's page 1 cannot be read: the page size from a valid
-/// WAL header beside it, if there is one (I/O errors are not retried).
-fn page_size_from_wal(vfs: &dyn Vfs, wal_path: &Path, error: &PagerError) -> Result<Option<u32>> {
-    if matches!(
-        error,
-        PagerError::Io { .. } | PagerError::DiskFull { .. } | PagerError::Locked { .. }
-    ) {
-        return Ok(None);
-    }
+/// The page size recorded in a valid WAL header beside the database, if
+/// there is one: used when the main file cannot say (it is empty, or its
+/// page 1 is damaged).
+fn wal_page_size(vfs: &dyn Vfs, wal_path: &Path) -> Result<Option<u32>> {
     let exists = vfs
         .exists(wal_path)
         .map_err(|e| PagerError::io(wal_path, "looking for the WAL", e))?;

@@ -38,7 +38,11 @@ fn create_write_close_reopen_round_trip_on_the_real_file_system() {
         let p = rx.page(*id).expect("page");
         assert_eq!(&p.body()[..3], &[i as u8; 3]);
         assert_eq!(p.page_type(), Some(PageType::BTreeLeaf));
-        assert_eq!(p.lsn(), 1, "written by commit number 1");
+        assert_eq!(
+            p.lsn(),
+            2,
+            "commit 1 created the database, commit 2 wrote the pages"
+        );
     }
 }
 

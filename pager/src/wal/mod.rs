@@ -68,6 +68,10 @@ pub(crate) struct WalIo {
     pub committed_chain: u32,
     /// Frames up to this sequence are known to be durable.
     pub synced: u64,
+    /// Whether `header` is known to be on disk and durable. A new header
+    /// (a new WAL, or a reset) is written and fsynced before the first
+    /// frame under it: see [`Wal::ensure_header`].
+    pub header_durable: bool,
 }
 
 /// The read side of the WAL.
@@ -129,12 +133,10 @@ impl Wal {
             None => {
                 let salt1 = (seed as u32).wrapping_add(1);
                 let h = WalHeader::new(page_size, 0, salt1, mix64(seed ^ 0x5A17) as u32);
-                file.write_at(0, &h.encode())
-                    .and_then(|()| file.sync())
-                    .map_err(|e| PagerError::io(path, "writing the WAL header", e))?;
                 (h, 0, h.checksum)
             }
         };
+        let header_durable = scan.header.is_some();
         let mut index = WalIndex::default();
         for f in scan.frames.iter().take(tail as usize) {
             index.insert(f.page, f.frame);
@@ -149,6 +151,7 @@ impl Wal {
                 chain,
                 committed_chain: chain,
                 synced: tail,
+                header_durable,
             }),
             state: RwLock::new(WalState {
                 index,
@@ -195,6 +198,7 @@ impl Wal {
             chain = format::chain_checksum(chain, head, image);
             crate::page::write_u32(head, 16, chain);
         }
+        self.ensure_header(io)?;
         let first = io.tail + 1;
         let offset = format::frame_offset(first - base, self.page_size);
         let n = pages.len() as u64;
@@ -250,9 +254,19 @@ impl Wal {
             old.salt1.wrapping_add(1),
             salt2,
         );
-        self.file
-            .write_at(0, &header.encode())
-            .map_err(|e| PagerError::io(&self.path, "writing a new WAL header (reset)", e))?;
+        // Adopt the new generation in memory first: the main file already
+        // holds every committed page, so nothing needs the old frames. If
+        // writing the header fails, it is written again before the next
+        // frame (`ensure_header`), so no frame is ever appended under a
+        // header that is not durable.
+        io.header = header;
+        io.header_durable = false;
+        io.chain = header.checksum;
+        io.committed_chain = header.checksum;
+        st.base = st.committed;
+        st.backfilled = st.committed;
+        st.index.clear();
+        st.header = header;
         let len = self
             .file
             .len()
@@ -262,19 +276,33 @@ impl Wal {
                 .set_len(format::WAL_HEADER_SIZE as u64)
                 .map_err(|e| PagerError::io(&self.path, "truncating the WAL (reset)", e))?;
         }
-        // Durable before any frame of the new generation is written: then a
-        // damaged header can only mean "crashed during a reset" (the main
-        // file has everything) or real damage, which `open` tells apart.
+        self.ensure_header(io).map_err(|e| match e {
+            PagerError::Io { path, source, .. } => PagerError::Io {
+                path,
+                doing: "writing a new WAL header (reset)".to_string(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Writes and fsyncs the current header if that has not been done.
+    ///
+    /// A header must be durable before any frame is written under it:
+    /// otherwise a crash could keep frames (even a synced commit) whose
+    /// header was lost, and recovery would not find them. With this rule a
+    /// damaged header means either a crash while a header was being
+    /// written, when no frame under it existed yet, or real damage, which
+    /// `open` tells apart by looking for commits newer than the main file.
+    pub fn ensure_header(&self, io: &mut WalIo) -> Result<()> {
+        if io.header_durable {
+            return Ok(());
+        }
         self.file
-            .sync()
-            .map_err(|e| PagerError::io(&self.path, "syncing a new WAL header (reset)", e))?;
-        io.header = header;
-        io.chain = header.checksum;
-        io.committed_chain = header.checksum;
-        st.base = st.committed;
-        st.backfilled = st.committed;
-        st.index.clear();
-        st.header = header;
+            .write_at(0, &io.header.encode())
+            .and_then(|()| self.file.sync())
+            .map_err(|e| PagerError::io(&self.path, "writing the WAL header", e))?;
+        io.header_durable = true;
         Ok(())
     }
 }
