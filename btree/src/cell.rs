@@ -94,12 +94,16 @@ pub fn varint_len(mut v: u64) -> usize {
 }
 
 /// How many value bytes a leaf cell keeps inline.
+///
+/// Lengths come from disk, so the arithmetic saturates: an absurd stored
+/// length gives a nonsense answer (which the integrity check reports), not
+/// an overflow.
 pub fn local_len(key_len: usize, value_len: u64, layout: &Layout) -> usize {
-    let hdr = varint_len(key_len as u64) + varint_len(value_len);
-    if (hdr + key_len) as u64 + value_len <= layout.max_cell as u64 {
+    let fixed = (varint_len(key_len as u64) + varint_len(value_len)).saturating_add(key_len);
+    if (fixed as u64).saturating_add(value_len) <= layout.max_cell as u64 {
         value_len as usize
     } else {
-        layout.max_cell.saturating_sub(hdr + key_len + 4)
+        layout.max_cell.saturating_sub(fixed.saturating_add(4))
     }
 }
 
@@ -125,12 +129,13 @@ pub fn leaf(b: &[u8], body_len: usize) -> LeafCell<'_> {
     let layout = Layout::new(body_len);
     let (klen, a) = get_varint(b);
     let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
-    let key = slice(b, a + c, klen as usize);
-    let local_n = local_len(klen as usize, vlen, &layout);
-    let local_at = a + c + klen as usize;
+    let klen = usize::try_from(klen).unwrap_or(usize::MAX);
+    let key = slice(b, a + c, klen);
+    let local_n = local_len(klen, vlen, &layout);
+    let local_at = (a + c).saturating_add(klen);
     let local = slice(b, local_at, local_n);
     let overflow = if (local_n as u64) < vlen {
-        let o = slice(b, local_at + local_n, 4);
+        let o = slice(b, local_at.saturating_add(local_n), 4);
         if o.len() == 4 { get32(o, 0) } else { 0 }
     } else {
         0
@@ -149,12 +154,12 @@ pub fn key_of(b: &[u8], kind: Kind) -> &[u8] {
         Kind::Leaf => {
             let (klen, a) = get_varint(b);
             let (_, c) = get_varint(b.get(a..).unwrap_or(&[]));
-            slice(b, a + c, klen as usize)
+            slice(b, a + c, usize::try_from(klen).unwrap_or(usize::MAX))
         }
         Kind::Interior => {
             let rest = b.get(4..).unwrap_or(&[]);
             let (klen, a) = get_varint(rest);
-            slice(rest, a, klen as usize)
+            slice(rest, a, usize::try_from(klen).unwrap_or(usize::MAX))
         }
     }
 }
@@ -166,13 +171,14 @@ pub fn cell_len(b: &[u8], kind: Kind, body_len: usize) -> usize {
             let layout = Layout::new(body_len);
             let (klen, a) = get_varint(b);
             let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
-            let local = local_len(klen as usize, vlen, &layout);
+            let klen = usize::try_from(klen).unwrap_or(usize::MAX);
+            let local = local_len(klen, vlen, &layout);
             let ovfl = if (local as u64) < vlen { 4 } else { 0 };
-            a + c + klen as usize + local + ovfl
+            (a + c).saturating_add(klen).saturating_add(local) + ovfl
         }
         Kind::Interior => {
             let (klen, a) = get_varint(b.get(4..).unwrap_or(&[]));
-            4 + a + klen as usize
+            (4 + a).saturating_add(usize::try_from(klen).unwrap_or(usize::MAX))
         }
     }
 }

@@ -22,15 +22,21 @@
 
 pub mod catalog;
 pub mod cell;
+pub mod check;
 mod cursor;
+pub mod dump;
 mod error;
 pub mod node;
 mod overflow;
 mod source;
+pub mod stats;
 mod tree;
 
 pub use catalog::{Catalog, CatalogEntry, EntryKind};
+pub use check::{Problem, check_database, check_tree};
 pub use cursor::{Cursor, Direction, Range};
+pub use dump::{dump_dot, dump_text};
 pub use error::{BTreeError, Result, printable_key};
 pub use source::PageSource;
+pub use stats::{TreeStats, tree_stats};
 pub use tree::{BTree, InsertMode};

@@ -103,6 +103,12 @@ pub fn ncells(body: &[u8]) -> usize {
     get16(body, NCELLS).min(body.len().saturating_sub(NODE_HEADER) / 2)
 }
 
+/// The cell count as stored, before [`ncells`] clamps it to what the page
+/// could hold (for the integrity check).
+pub fn stored_ncells(body: &[u8]) -> usize {
+    get16(body, NCELLS)
+}
+
 /// The right pointer (rightmost child, or right sibling of a leaf).
 pub fn right(body: &[u8]) -> u32 {
     get32(body, RIGHT)
@@ -158,7 +164,9 @@ pub fn free_space(body: &[u8]) -> usize {
 
 /// Bytes used by cells and their pointers.
 pub fn used_space(body: &[u8]) -> usize {
-    body.len() - NODE_HEADER - free_space(body)
+    body.len()
+        .saturating_sub(NODE_HEADER)
+        .saturating_sub(free_space(body))
 }
 
 /// Bytes available for cells and pointers in an empty node.
