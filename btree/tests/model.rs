@@ -30,6 +30,10 @@ enum Op {
         key: u16,
         pad: u8,
     },
+    Seek {
+        key: u16,
+        pad: u8,
+    },
     Range {
         lo: Option<(u16, bool)>,
         hi: Option<(u16, bool)>,
@@ -62,6 +66,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(key, pad, len, upsert)| Op::Insert { key, pad, len, upsert }),
         5 => (key.clone(), any::<u8>()).prop_map(|(key, pad)| Op::Delete { key, pad }),
         3 => (key.clone(), any::<u8>()).prop_map(|(key, pad)| Op::Get { key, pad }),
+        2 => (key.clone(), any::<u8>()).prop_map(|(key, pad)| Op::Seek { key, pad }),
         2 => (
             proptest::option::of((key.clone(), any::<bool>())),
             proptest::option::of((key, any::<bool>())),
@@ -157,6 +162,27 @@ fn run(ops: Vec<Op>, page_size: u32) -> Result<(), TestCaseError> {
                 let k = key(k, pad);
                 prop_assert_eq!(tree.get(&tx, &k).expect("get"), model.get(&k).cloned());
             }
+            Op::Seek { key: k, pad } => {
+                // Exact seek, then seek to the first key >= k and step both
+                // ways from there.
+                let k = key(k, pad);
+                let mut c = tree.cursor(&tx);
+                prop_assert_eq!(c.seek_exact(&k).expect("seek"), model.contains_key(&k));
+                let after: Vec<&Vec<u8>> =
+                    model.range(k.clone()..).map(|(k, _)| k).take(2).collect();
+                let found = c.seek_ge(&k).expect("seek");
+                prop_assert_eq!(found, !after.is_empty());
+                if found {
+                    prop_assert_eq!(&c.key().expect("key"), after[0]);
+                    let moved = c.move_next().expect("next");
+                    prop_assert_eq!(moved, after.len() > 1);
+                    if moved {
+                        prop_assert_eq!(&c.key().expect("key"), after[1]);
+                        prop_assert!(c.move_prev().expect("prev"));
+                        prop_assert_eq!(&c.key().expect("key"), after[0]);
+                    }
+                }
+            }
             Op::Range { lo, hi, backward } => {
                 let (lo, hi) = (bound(lo), bound(hi));
                 if !valid_range(&lo, &hi) {
@@ -206,7 +232,7 @@ fn run(ops: Vec<Op>, page_size: u32) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn btree_matches_btreemap_at_page_size_1024(ops in proptest::collection::vec(op(), 1..400)) {
