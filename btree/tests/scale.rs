@@ -46,35 +46,7 @@ use walnut_btree::node::{self, Kind};
 use walnut_btree::{BTree, BTreeError, Catalog, EntryKind, InsertMode, PageSource};
 use walnut_pager::{PageId, Pager, PagerOptions, ReadTxn, SimVfs};
 
-/// SplitMix64: tiny, fast, fully determined by its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(len + 8);
-        while v.len() < len {
-            v.extend_from_slice(&self.next_u64().to_le_bytes());
-        }
-        v.truncate(len);
-        v
-    }
-}
+use walnut_pager::rng::SplitMix64 as Rng;
 
 /// `0..n` in a seeded random order (Fisher-Yates).
 fn permutation(n: u64, seed: u64) -> Vec<u64> {

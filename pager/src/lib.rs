@@ -64,7 +64,7 @@ pub mod page;
 mod pager;
 mod pool;
 mod read_txn;
-pub(crate) mod rng;
+pub mod rng;
 mod stats;
 pub mod vfs;
 mod wal;

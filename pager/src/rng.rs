@@ -15,6 +15,9 @@
 //!   cryptographic generator; splitmix64 passes the usual statistical test
 //!   suites and costs nothing to carry.
 //!
+//! It is public so that tests and examples across the workspace draw their
+//! seeded workloads from the same generator.
+//!
 //! The algorithm is Sebastiano Vigna's splitmix64: a counter advanced by the
 //! golden-ratio constant, then scrambled by [`mix64`].
 
@@ -26,7 +29,7 @@ const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 ///
 /// Useful on its own to derive a value deterministically from another (for
 /// example a per-file seed from a global seed and a file number).
-pub(crate) fn mix64(x: u64) -> u64 {
+pub fn mix64(x: u64) -> u64 {
     let mut z = x;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -36,7 +39,7 @@ pub(crate) fn mix64(x: u64) -> u64 {
 /// The splitmix64 generator: 64 bits of state, one addition and one
 /// [`mix64`] per output.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
@@ -73,6 +76,18 @@ impl SplitMix64 {
             return false;
         }
         self.below(denominator) < numerator
+    }
+
+    /// An index into a collection of `len` elements (0 if `len` is 0).
+    pub fn index(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut v = vec![0u8; len];
+        self.fill(&mut v);
+        v
     }
 
     /// Fills `buf` with random bytes.

@@ -186,7 +186,7 @@ fn random_write(
 ) -> Result<(), PagerError> {
     *write += 1;
     let roll = rng.below(10);
-    match rng.pick(pending) {
+    match common::pick(rng, pending) {
         Some(id) if (4..8).contains(&roll) => {
             let body = stamped_body(id, txn, *write);
             tx.page_mut(id)?.body_mut().copy_from_slice(&body);

@@ -39,47 +39,15 @@ pub const BODY_LEN: usize = PAGE_SIZE as usize - 24;
 /// Live pages and the exact body each must hold.
 pub type Model = BTreeMap<PageId, Vec<u8>>;
 
-/// SplitMix64: tiny, fast, and fully determined by its seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
+/// The workspace's seeded generator (splitmix64).
+pub use walnut_pager::rng::SplitMix64 as Rng;
 
-impl Rng {
-    /// A generator whose whole output is determined by `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+/// A uniformly chosen key of a map, `None` if it is empty.
+pub fn pick<V>(rng: &mut Rng, map: &BTreeMap<PageId, V>) -> Option<PageId> {
+    if map.is_empty() {
+        return None;
     }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// An index into a collection of `len` (> 0) elements.
-    pub fn index(&mut self, len: usize) -> usize {
-        self.below(len as u64) as usize
-    }
-
-    /// True with probability `num / den`.
-    pub fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.below(den) < num
-    }
-
-    /// A uniformly chosen key of a non-empty map.
-    pub fn pick<V>(&mut self, map: &BTreeMap<PageId, V>) -> Option<PageId> {
-        if map.is_empty() {
-            return None;
-        }
-        map.keys().nth(self.index(map.len())).copied()
-    }
+    map.keys().nth(rng.index(map.len())).copied()
 }
 
 /// FNV-1a, 32 bits: the stamp's checksum of a body's payload.
