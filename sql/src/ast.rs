@@ -179,3 +179,49 @@ pub enum BinaryOp {
     /// `>>`
     ShiftRight,
 }
+
+/// One column of an index or key, with its direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedColumn {
+    /// The column name.
+    pub name: String,
+    /// `DESC` was written.
+    pub descending: bool,
+}
+
+/// A column definition of `CREATE TABLE` or `ALTER TABLE ADD COLUMN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    /// The column name.
+    pub name: String,
+    /// The declared type as written (empty if none); it decides the
+    /// column's affinity.
+    pub type_name: String,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT expr`.
+    pub default: Option<Expr>,
+    /// `PRIMARY KEY` on the column (with its direction).
+    pub primary_key: Option<IndexedColumn>,
+    /// `UNIQUE` on the column.
+    pub unique: bool,
+    /// `CHECK (expr)` on the column.
+    pub checks: Vec<Expr>,
+}
+
+/// `CREATE TABLE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTable {
+    /// The table name.
+    pub name: String,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// The columns, in order.
+    pub columns: Vec<ColumnDef>,
+    /// The primary key, from a column or a table constraint (at most one).
+    pub primary_key: Option<Vec<IndexedColumn>>,
+    /// `UNIQUE` constraints, column-level ones included.
+    pub uniques: Vec<Vec<IndexedColumn>>,
+    /// `CHECK` constraints, column-level ones included.
+    pub checks: Vec<Expr>,
+}

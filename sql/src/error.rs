@@ -12,4 +12,7 @@ pub enum SqlError {
     /// Valid SQL that walnut does not implement.
     #[error("not supported: {0}")]
     NotSupported(String),
+    /// A schema that SQLite would refuse too (the message is SQLite's).
+    #[error("{0}")]
+    Schema(String),
 }

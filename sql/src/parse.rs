@@ -475,3 +475,200 @@ mod tests {
         assert!(err.to_string().contains("Line: 1, Column: 1"), "{err}");
     }
 }
+
+/// Translates `CREATE TABLE`, refusing what walnut does not implement.
+pub fn create_table(
+    ct: &sp::CreateTable,
+    source: &str,
+) -> Result<crate::ast::CreateTable, SqlError> {
+    use crate::ast::{ColumnDef, CreateTable, IndexedColumn};
+    if ct.temporary {
+        return Err(unsupported("CREATE TEMP TABLE"));
+    }
+    if ct.query.is_some() {
+        return Err(unsupported("CREATE TABLE ... AS SELECT"));
+    }
+    if ct.without_rowid {
+        return Err(unsupported("WITHOUT ROWID tables"));
+    }
+    if ct.strict {
+        return Err(unsupported("STRICT tables"));
+    }
+    if ct.like.is_some() || ct.clone.is_some() {
+        return Err(unsupported("CREATE TABLE ... LIKE/CLONE"));
+    }
+    let name = object_name(&ct.name)?;
+    let mut t = ExprTranslator::new(source);
+    let mut out = CreateTable {
+        name,
+        if_not_exists: ct.if_not_exists,
+        columns: Vec::new(),
+        primary_key: None,
+        uniques: Vec::new(),
+        checks: Vec::new(),
+    };
+    let set_pk = |out: &mut CreateTable, cols: Vec<IndexedColumn>| {
+        if out.primary_key.is_some() {
+            return Err(SqlError::Schema(format!(
+                "table \"{}\" has more than one primary key",
+                out.name
+            )));
+        }
+        out.primary_key = Some(cols);
+        Ok(())
+    };
+    for c in &ct.columns {
+        let mut col = ColumnDef {
+            name: c.name.value.clone(),
+            type_name: c.data_type.to_string(),
+            not_null: false,
+            default: None,
+            primary_key: None,
+            unique: false,
+            checks: Vec::new(),
+        };
+        for opt in &c.options {
+            match &opt.option {
+                sp::ColumnOption::Null => {}
+                sp::ColumnOption::NotNull => col.not_null = true,
+                sp::ColumnOption::Default(e) => col.default = Some(t.expr(e)?),
+                sp::ColumnOption::PrimaryKey(_) => {
+                    // The column's own direction is written after PRIMARY KEY
+                    // (`id INTEGER PRIMARY KEY DESC`), which sqlparser keeps
+                    // in the source text only.
+                    let pk = IndexedColumn {
+                        name: col.name.clone(),
+                        descending: false,
+                    };
+                    col.primary_key = Some(pk.clone());
+                    set_pk(&mut out, vec![pk])?;
+                }
+                sp::ColumnOption::Unique(_) => {
+                    col.unique = true;
+                    out.uniques.push(vec![IndexedColumn {
+                        name: col.name.clone(),
+                        descending: false,
+                    }]);
+                }
+                sp::ColumnOption::Check(c) => {
+                    let e = t.expr(&c.expr)?;
+                    col.checks.push(e.clone());
+                    out.checks.push(e);
+                }
+                sp::ColumnOption::DialectSpecific(tokens) => {
+                    // sqlparser leaves `PRIMARY KEY ASC|DESC` as raw tokens.
+                    let word = match tokens.as_slice() {
+                        [sqlparser::tokenizer::Token::Word(w)] => w.value.to_ascii_uppercase(),
+                        _ => String::new(),
+                    };
+                    match (word.as_str(), &mut col.primary_key, &mut out.primary_key) {
+                        ("ASC", Some(_), _) => {}
+                        ("DESC", Some(pk), Some(table_pk)) => {
+                            pk.descending = true;
+                            if let Some(first) = table_pk.first_mut() {
+                                first.descending = true;
+                            }
+                        }
+                        _ => {
+                            let text: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+                            return Err(unsupported(format!("column option {}", text.join(" "))));
+                        }
+                    }
+                }
+                other => return Err(unsupported(format!("column option {other}"))),
+            }
+        }
+        out.columns.push(col);
+    }
+    for c in &ct.constraints {
+        match c {
+            sp::TableConstraint::PrimaryKey(pk) => set_pk(&mut out, indexed_columns(&pk.columns)?)?,
+            sp::TableConstraint::Unique(u) => out.uniques.push(indexed_columns(&u.columns)?),
+            sp::TableConstraint::Check(c) => out.checks.push(t.expr(&c.expr)?),
+            other => return Err(unsupported(format!("table constraint {other}"))),
+        }
+    }
+    Ok(out)
+}
+
+fn indexed_columns(cols: &[sp::IndexColumn]) -> Result<Vec<crate::ast::IndexedColumn>, SqlError> {
+    cols.iter()
+        .map(|c| {
+            let name = match &c.column.expr {
+                sp::Expr::Identifier(id) => id.value.clone(),
+                other => return Err(unsupported(format!("index on expression {other}"))),
+            };
+            let descending = matches!(c.column.options.sort, Some(sp::OrderBySort::Desc));
+            Ok(crate::ast::IndexedColumn { name, descending })
+        })
+        .collect()
+}
+
+/// A one-part object name (schema-qualified names are not supported).
+pub fn object_name(n: &sp::ObjectName) -> Result<String, SqlError> {
+    match n.0.as_slice() {
+        [part] => part
+            .as_ident()
+            .map(|i| i.value.clone())
+            .ok_or_else(|| unsupported(format!("name {n}"))),
+        _ => Err(unsupported(format!("qualified name {n}"))),
+    }
+}
+
+#[cfg(test)]
+mod create_table_tests {
+    use super::*;
+
+    fn create(sql: &str) -> Result<crate::ast::CreateTable, SqlError> {
+        match parse_sql(sql)?.first() {
+            Some(sp::Statement::CreateTable(ct)) => create_table(ct, sql),
+            _ => panic!("not CREATE TABLE"),
+        }
+    }
+
+    #[test]
+    fn columns_keys_and_constraints_are_read() {
+        let t = create(
+            "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', \
+             age INT CHECK (age >= 0), email UNIQUE, UNIQUE(name, age DESC))",
+        )
+        .expect("create");
+        assert!(t.if_not_exists);
+        assert_eq!(t.columns.len(), 4);
+        assert_eq!(t.columns[0].type_name, "INTEGER");
+        assert_eq!(t.columns[3].type_name, "", "no declared type");
+        assert!(t.columns[1].not_null);
+        assert_eq!(
+            t.columns[1].default,
+            Some(Expr::Literal(Value::Text("x".into())))
+        );
+        assert_eq!(
+            t.primary_key.as_ref().map(|k| k[0].name.as_str()),
+            Some("id")
+        );
+        assert_eq!(t.uniques.len(), 2);
+        assert!(t.uniques[1][1].descending);
+        assert_eq!(t.checks.len(), 1);
+    }
+
+    #[test]
+    fn two_primary_keys_and_unsupported_tables_are_refused() {
+        let err = create("CREATE TABLE t(a PRIMARY KEY, b, PRIMARY KEY(b))").expect_err("two keys");
+        assert_eq!(err.to_string(), "table \"t\" has more than one primary key");
+        let err = create("CREATE TABLE t(a) WITHOUT ROWID").expect_err("without rowid");
+        assert_eq!(err.to_string(), "not supported: WITHOUT ROWID tables");
+        let t = create("CREATE TABLE t(id INTEGER PRIMARY KEY DESC)").expect("desc key");
+        assert_eq!(t.primary_key.map(|k| k[0].descending), Some(true));
+        let err =
+            create("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT)").expect_err("autoinc");
+        assert_eq!(
+            err.to_string(),
+            "not supported: column option AUTOINCREMENT"
+        );
+        let err = create("CREATE TABLE t(a REFERENCES u(x))").expect_err("foreign key");
+        assert!(
+            err.to_string().starts_with("not supported: column option"),
+            "{err}"
+        );
+    }
+}
