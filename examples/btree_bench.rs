@@ -62,6 +62,7 @@ use std::error::Error;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use walnut::pager::rng::SplitMix64;
 use walnut::pager::{Pager, PagerOptions, PagerStats};
 use walnut_btree::{BTree, Catalog, EntryKind, InsertMode, tree_stats};
 
@@ -107,25 +108,12 @@ impl Config {
     }
 }
 
-/// SplitMix64, for the random orders.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// `0..n` in a seeded random order.
 fn permutation(n: u64, seed: u64) -> Vec<u64> {
     let mut v: Vec<u64> = (0..n).collect();
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     for i in (1..v.len()).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         v.swap(i, j);
     }
     v

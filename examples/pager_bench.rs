@@ -63,6 +63,7 @@ use std::hint::black_box;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use walnut::pager::rng::SplitMix64;
 use walnut::pager::{PageType, Pager, PagerOptions, PagerStats, Synchronous};
 
 type BoxResult<T> = Result<T, Box<dyn Error>>;
@@ -142,22 +143,10 @@ impl Config {
     }
 }
 
-/// Seeded splitmix64: the same random page order for walnut and `pread`.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A data page in `2..=2 + count - 1` (page 1 is the header).
-    fn page(&mut self, count: u32) -> u32 {
-        2 + (self.next() % count as u64) as u32
-    }
+/// A data page in `2..=2 + count - 1` (page 1 is the header), drawn from
+/// the seeded generator: the same random page order for walnut and `pread`.
+fn random_page(rng: &mut SplitMix64, count: u32) -> u32 {
+    2 + (rng.next_u64() % count as u64) as u32
 }
 
 /// One timed measurement: units done and the time spent doing them.
@@ -533,12 +522,16 @@ fn main() -> BoxResult<()> {
 
         // 2. Pool misses: the same random order for A and B.
         let seed = 0x5EED_0000 + round as u64;
-        let mut rng = SplitMix64(seed);
-        let (rate, hit_rate) = walnut_reads(&reads, cfg.miss_budget, || rng.page(cfg.miss_pages))?;
+        let mut rng = SplitMix64::new(seed);
+        let (rate, hit_rate) = walnut_reads(&reads, cfg.miss_budget, || {
+            random_page(&mut rng, cfg.miss_pages)
+        })?;
         misses.walnut.push(rate.per_sec());
         misses.hit_rate.push(hit_rate);
-        let mut rng = SplitMix64(seed);
-        let rate = pread_reads(&raw_reads, cfg.miss_budget, || rng.page(cfg.miss_pages))?;
+        let mut rng = SplitMix64::new(seed);
+        let rate = pread_reads(&raw_reads, cfg.miss_budget, || {
+            random_page(&mut rng, cfg.miss_pages)
+        })?;
         misses.pread.push(rate.per_sec());
 
         // 3. Commits of N pages, synchronous = Full, then the append yardstick.
