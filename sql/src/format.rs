@@ -99,18 +99,7 @@ pub fn real_to_text(r: f64) -> String {
 /// SQLite's accepted range 3..=23. With 15 this gives the text of SQLite
 /// before 3.52 (`1.0/3` is `0.333333333333333`).
 pub fn real_to_text_with_digits(r: f64, digits: u8) -> String {
-    let spec = FloatSpec {
-        conv: FloatConv::Generic,
-        upper: false,
-        precision: i64::from(digits.clamp(3, 23)),
-        width: 0,
-        left_justify: false,
-        sign_prefix: None,
-        alternate: false,
-        alternate2: true,
-        zero_pad: false,
-        thousands: false,
-    };
+    let spec = FloatSpec::plain(FloatConv::Generic, i64::from(digits.clamp(3, 23)));
     let mut out = Vec::new();
     // Neither a width nor a big precision is involved: this cannot be too
     // big, and the output is ASCII.
@@ -130,16 +119,8 @@ pub fn quote(v: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::Real(r) => {
             let spec = FloatSpec {
-                conv: FloatConv::Generic,
-                upper: false,
-                precision: 17,
-                width: 0,
-                left_justify: false,
-                sign_prefix: None,
-                alternate: false,
-                alternate2: true,
                 zero_pad: true,
-                thousands: false,
+                ..FloatSpec::plain(FloatConv::Generic, 17)
             };
             let mut out = Vec::new();
             let _ = render_float(&mut out, *r, &spec);
@@ -216,6 +197,25 @@ pub(crate) struct FloatSpec {
     pub zero_pad: bool,
     /// SQLite's `,` flag (thousands separators).
     pub thousands: bool,
+}
+
+impl FloatSpec {
+    /// A conversion with SQLite's `!` flag and nothing else: no width, no
+    /// sign or padding flags. What SQLite itself uses to render REALs.
+    pub(crate) fn plain(conv: FloatConv, precision: i64) -> FloatSpec {
+        FloatSpec {
+            conv,
+            upper: false,
+            precision,
+            width: 0,
+            left_justify: false,
+            sign_prefix: None,
+            alternate: false,
+            alternate2: true,
+            zero_pad: false,
+            thousands: false,
+        }
+    }
 }
 
 /// A result would be longer than [`MAX_LENGTH`].

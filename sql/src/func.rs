@@ -624,18 +624,7 @@ pub fn round(x: &Value, digits: Option<&Value>) -> Value {
     } else if n == 0 {
         r = ((r + if r < 0.0 { -0.5 } else { 0.5 }) as i64) as f64;
     } else {
-        let spec = FloatSpec {
-            conv: FloatConv::Fixed,
-            upper: false,
-            precision: n,
-            width: 0,
-            left_justify: false,
-            sign_prefix: None,
-            alternate: false,
-            alternate2: true,
-            zero_pad: false,
-            thousands: false,
-        };
+        let spec = FloatSpec::plain(FloatConv::Fixed, n);
         let mut buf = Vec::new();
         if format::render_float(&mut buf, r, &spec).is_ok() {
             r = affinity::atof(&buf).value;
