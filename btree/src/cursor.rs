@@ -47,8 +47,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the first key `>= key`. Returns whether there is one.
     pub fn seek_ge(&mut self, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.tree.descend(self.src, key)?;
-        let idx = match node::search(self.src.page(leaf)?.body(), Kind::Leaf, key) {
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let found = node::search(page.body(), Kind::Leaf, key);
+        drop(page);
+        let idx = match found {
             Ok(i) | Err(i) => i,
         };
         self.settle_forward(leaf, idx)
@@ -56,8 +58,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the first key `> key`.
     pub fn seek_gt(&mut self, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.tree.descend(self.src, key)?;
-        let idx = match node::search(self.src.page(leaf)?.body(), Kind::Leaf, key) {
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let found = node::search(page.body(), Kind::Leaf, key);
+        drop(page);
+        let idx = match found {
             Ok(i) => i + 1,
             Err(i) => i,
         };
@@ -67,8 +71,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     /// Positions exactly on `key`. Returns whether it exists (if not, the
     /// cursor is invalid).
     pub fn seek_exact(&mut self, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.tree.descend(self.src, key)?;
-        match node::search(self.src.page(leaf)?.body(), Kind::Leaf, key) {
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let found = node::search(page.body(), Kind::Leaf, key);
+        drop(page);
+        match found {
             Ok(i) => {
                 (self.leaf, self.idx, self.valid) = (leaf, i, true);
             }
@@ -79,8 +85,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the last key `<= key`.
     pub fn seek_le(&mut self, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.tree.descend(self.src, key)?;
-        match node::search(self.src.page(leaf)?.body(), Kind::Leaf, key) {
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let found = node::search(page.body(), Kind::Leaf, key);
+        drop(page);
+        match found {
             Ok(i) => {
                 (self.leaf, self.idx, self.valid) = (leaf, i, true);
                 Ok(true)
@@ -91,8 +99,10 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the last key `< key`.
     pub fn seek_lt(&mut self, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.tree.descend(self.src, key)?;
-        let i = match node::search(self.src.page(leaf)?.body(), Kind::Leaf, key) {
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let found = node::search(page.body(), Kind::Leaf, key);
+        drop(page);
+        let i = match found {
             Ok(i) | Err(i) => i,
         };
         self.settle_backward(leaf, i)

@@ -102,23 +102,46 @@ impl BTree {
         Ok(Layout::new(src.page(self.root)?.body().len()))
     }
 
-    /// Walks from the root to the leaf that covers `key`.
+    /// Walks from the root to the leaf that covers `key`, returning the
+    /// path of interior steps and the leaf's page number.
     pub(crate) fn descend<S: PageSource + ?Sized>(
         &self,
         src: &S,
         key: &[u8],
     ) -> Result<(Vec<Step>, PageId)> {
         let mut path = Vec::new();
+        let (id, _) = self.walk(src, key, Some(&mut path))?;
+        Ok((path, id))
+    }
+
+    /// Walks to the leaf that covers `key` and keeps it pinned, so a lookup
+    /// reads the leaf once.
+    pub(crate) fn leaf_for<'s, S: PageSource + ?Sized>(
+        &self,
+        src: &'s S,
+        key: &[u8],
+    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
+        self.walk(src, key, None)
+    }
+
+    fn walk<'s, S: PageSource + ?Sized>(
+        &self,
+        src: &'s S,
+        key: &[u8],
+        mut path: Option<&mut Vec<Step>>,
+    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
         let mut id = self.root;
-        loop {
+        for _ in 0..=MAX_DEPTH {
             let p = src.page(id)?;
             match node_kind(id, p.page_type())? {
-                Kind::Leaf => return Ok((path, id)),
+                Kind::Leaf => return Ok((id, p)),
                 Kind::Interior => {
                     let slot = node::child_slot(p.body(), key);
                     let child = node::child_at(p.body(), slot);
-                    path.push((id, slot));
-                    if child == 0 || path.len() > MAX_DEPTH {
+                    if let Some(path) = path.as_deref_mut() {
+                        path.push((id, slot));
+                    }
+                    if child == 0 {
                         return Err(corrupt(
                             id,
                             format!("bad child pointer {child} at slot {slot}"),
@@ -128,12 +151,12 @@ impl BTree {
                 }
             }
         }
+        Err(corrupt(self.root, "tree deeper than possible (cycle?)"))
     }
 
     /// The value stored under `key`.
     pub fn get<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let (_, leaf) = self.descend(src, key)?;
-        let p = src.page(leaf)?;
+        let (_, p) = self.leaf_for(src, key)?;
         match node::search(p.body(), Kind::Leaf, key) {
             Ok(i) => {
                 let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
@@ -145,8 +168,7 @@ impl BTree {
 
     /// Whether `key` is present.
     pub fn contains<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<bool> {
-        let (_, leaf) = self.descend(src, key)?;
-        let p = src.page(leaf)?;
+        let (_, p) = self.leaf_for(src, key)?;
         Ok(node::search(p.body(), Kind::Leaf, key).is_ok())
     }
 
