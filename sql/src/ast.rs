@@ -225,3 +225,210 @@ pub struct CreateTable {
     /// `CHECK` constraints, column-level ones included.
     pub checks: Vec<Expr>,
 }
+
+/// One parsed statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `CREATE TABLE`.
+    CreateTable(CreateTable),
+    /// `DROP TABLE [IF EXISTS] name`.
+    DropTable {
+        /// The table.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (columns)`.
+    CreateIndex(CreateIndex),
+    /// `DROP INDEX [IF EXISTS] name`.
+    DropIndex {
+        /// The index.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// `ALTER TABLE name RENAME TO new_name`.
+    RenameTable {
+        /// The table.
+        name: String,
+        /// Its new name.
+        new_name: String,
+    },
+    /// `ALTER TABLE name ADD [COLUMN] column-def`.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The new column.
+        column: ColumnDef,
+        /// The column definition as written, for the stored schema text.
+        column_sql: String,
+    },
+    /// `INSERT`.
+    Insert(Insert),
+    /// `UPDATE`.
+    Update(Update),
+    /// `DELETE`.
+    Delete(Delete),
+    /// `SELECT`.
+    Select(Box<Select>),
+    /// `BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE] [TRANSACTION]`.
+    Begin,
+    /// `COMMIT` / `END`.
+    Commit,
+    /// `ROLLBACK`.
+    Rollback,
+    /// `PRAGMA name`, `PRAGMA name = value`, `PRAGMA name(arg)`.
+    Pragma {
+        /// Lower-case pragma name.
+        name: String,
+        /// The value or argument, if any.
+        value: Option<PragmaValue>,
+    },
+    /// `EXPLAIN stmt` or `EXPLAIN QUERY PLAN stmt`: both print the plan.
+    Explain(Box<Statement>),
+}
+
+/// The value of a PRAGMA: a number, a name or a string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PragmaValue {
+    /// A number (possibly signed).
+    Number(i64),
+    /// A bare word or a quoted string (`full`, `'t'`, `t`).
+    Name(String),
+}
+
+/// `CREATE INDEX`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateIndex {
+    /// The index name.
+    pub name: String,
+    /// The table it indexes.
+    pub table: String,
+    /// The indexed columns.
+    pub columns: Vec<IndexedColumn>,
+    /// `UNIQUE`.
+    pub unique: bool,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
+/// What to do when an INSERT meets a uniqueness conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Fail the statement (the default, SQLite's ABORT).
+    Abort,
+    /// `OR REPLACE`: delete the conflicting rows, then insert.
+    Replace,
+    /// `OR IGNORE`: skip the row.
+    Ignore,
+}
+
+/// Where an INSERT's rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertSource {
+    /// `VALUES (..), (..)`.
+    Values(Vec<Vec<Expr>>),
+    /// `INSERT ... SELECT`.
+    Select(Box<Select>),
+    /// `DEFAULT VALUES`.
+    DefaultValues,
+}
+
+/// `INSERT [OR REPLACE|OR IGNORE] INTO table [(columns)] source`
+/// (`REPLACE INTO` is `INSERT OR REPLACE INTO`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insert {
+    /// The table.
+    pub table: String,
+    /// The column list, if written.
+    pub columns: Option<Vec<String>>,
+    /// The rows.
+    pub source: InsertSource,
+    /// The conflict policy.
+    pub conflict: Conflict,
+}
+
+/// `UPDATE table SET col = expr, ... [WHERE expr]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// The table.
+    pub table: String,
+    /// The assignments, in order.
+    pub assignments: Vec<(String, Expr)>,
+    /// The filter.
+    pub filter: Option<Expr>,
+    /// `UPDATE OR REPLACE` / `OR IGNORE`.
+    pub conflict: Conflict,
+}
+
+/// `DELETE FROM table [WHERE expr]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delete {
+    /// The table.
+    pub table: String,
+    /// The filter.
+    pub filter: Option<Expr>,
+}
+
+/// One item of a SELECT list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectItem {
+    /// `*`.
+    Wildcard,
+    /// `t.*`.
+    QualifiedWildcard(String),
+    /// An expression, with its alias if written. `text` is the expression
+    /// as written (SQLite names an unaliased result column by its text).
+    Expr {
+        /// The expression.
+        expr: Expr,
+        /// `AS alias`.
+        alias: Option<String>,
+        /// The expression's source text.
+        text: String,
+    },
+}
+
+/// A table in FROM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRef {
+    /// The table name.
+    pub name: String,
+    /// Its alias, if written.
+    pub alias: Option<String>,
+}
+
+/// One ORDER BY term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTerm {
+    /// The expression (a literal integer means a result column number).
+    pub expr: Expr,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); SQLite's
+    /// default puts NULLs first ascending and last descending.
+    pub nulls_first: Option<bool>,
+}
+
+/// A single-table (or table-less) SELECT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// `DISTINCT`.
+    pub distinct: bool,
+    /// The result columns.
+    pub items: Vec<SelectItem>,
+    /// FROM, if any (one table in this version).
+    pub from: Option<TableRef>,
+    /// WHERE.
+    pub filter: Option<Expr>,
+    /// GROUP BY.
+    pub group_by: Vec<Expr>,
+    /// HAVING.
+    pub having: Option<Expr>,
+    /// ORDER BY.
+    pub order_by: Vec<OrderTerm>,
+    /// LIMIT.
+    pub limit: Option<Expr>,
+    /// OFFSET.
+    pub offset: Option<Expr>,
+}
