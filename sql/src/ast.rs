@@ -224,6 +224,10 @@ pub struct CreateTable {
     pub uniques: Vec<Vec<IndexedColumn>>,
     /// `CHECK` constraints, column-level ones included.
     pub checks: Vec<Expr>,
+    /// How many of `uniques` are written before the primary key (SQLite
+    /// numbers its automatic indexes in the order the constraints are
+    /// written); 0 when there is no primary key.
+    pub primary_key_position: usize,
 }
 
 /// One parsed statement.

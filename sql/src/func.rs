@@ -129,6 +129,16 @@ pub fn exists(name: &str) -> bool {
     arity(&name.to_ascii_lowercase()).is_some()
 }
 
+/// Checks that scalar function `name` (lower-case) exists and takes `n`
+/// arguments, without calling it (the binder's check at prepare time).
+pub fn check_arity(name: &str, n: usize) -> Result<(), FuncError> {
+    match arity(name) {
+        None => Err(FuncError::NoSuchFunction(name.to_string())),
+        Some(a) if !a.allows(n) => Err(FuncError::WrongArgCount(name.to_string())),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Calls the scalar function `name` (case-insensitive) on `args`.
 pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
     let lname = name.to_ascii_lowercase();

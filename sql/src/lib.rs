@@ -1,34 +1,56 @@
 //! # walnut-sql
 //!
-//! The SQL layer of walnut. Built so far:
+//! The SQL layer of walnut: SQL text in, rows out, SQLite's semantics
+//! throughout. Start at [`Database`].
 //!
-//! * values and SQLite's semantics for them: [`value`] (the five storage
-//!   classes and their cross-type order), [`affinity`] (column affinity,
-//!   CAST, text-to-number rules), [`ops`] (arithmetic, comparison,
-//!   three-valued logic), [`format`] (values as text, as SQLite renders
-//!   them), [`like`] (LIKE and GLOB), [`func`] (the scalar functions);
-//!   checked against SQLite itself by a differential test;
-//! * the storage formats: [`record`] (rows) and [`keycode`] (index keys);
-//! * the front end: [`parse`] turns SQL text into walnut's own syntax tree
-//!   ([`ast`]) through sqlparser (expressions and CREATE TABLE so far).
+//! The path of a statement, one module each:
 //!
-//! The rest of the statements, the binder, planner, executor and the
-//! `Database` API are not built yet: they are the rest of the SQL core
-//! issue.
+//! ```text
+//! text --parse--> ast --bind--> expr (BExpr) --plan--> ScanPlan / SelectPlan
+//!      --scan/select/dml/ddl/pragma--> B+Trees (walnut-btree) --> pages (walnut-pager)
+//! ```
+//!
+//! * front end: [`parse`] (sqlparser, SQLite dialect, into [`ast`]),
+//!   [`render`] (trees back to text);
+//! * names and types: [`schema`] (tables and indexes as the catalog keeps
+//!   them), [`bind`] (names to row positions), [`expr`] (evaluation);
+//! * values and SQLite's semantics: [`value`], [`affinity`], [`ops`],
+//!   [`format`], [`like`], [`func`], [`agg`]; checked against SQLite
+//!   itself by differential tests;
+//! * storage formats: [`record`] (rows), [`keycode`] (index keys), [`rows`]
+//!   (how both sit in their trees);
+//! * planning and running: [`plan`], [`scan`], [`select`], [`dml`], [`ddl`],
+//!   [`pragma`];
+//! * the API: [`db`] ([`Database`], [`Session`], [`Statement`], [`Rows`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod affinity;
+pub mod agg;
 pub mod ast;
+pub mod bind;
+pub mod db;
+pub mod ddl;
+pub mod dml;
 pub mod error;
+pub mod expr;
 pub mod format;
 pub mod func;
 pub mod keycode;
 pub mod like;
 pub mod ops;
 pub mod parse;
+pub mod plan;
+pub mod pragma;
 pub mod record;
+pub mod render;
+pub mod rows;
+pub mod scan;
+pub mod schema;
+pub mod select;
 pub mod value;
 
-pub use error::SqlError;
+pub use db::{Database, Options, Params, Rows, Session, Statement};
+pub use error::{Error, Result, SqlError};
 pub use value::Value;
+pub use walnut_pager::Synchronous;

@@ -360,6 +360,18 @@ fn prepare_operands(
     }
 }
 
+/// Converts one comparison operand as a comparison with affinity `aff`
+/// would (see [`comparison_affinity`]): numeric affinity turns numeric-looking
+/// text into a number, TEXT affinity turns a number into text. The planner
+/// uses it to build index keys that match what `=` would match.
+pub fn coerce_for_comparison(v: &Value, aff: Option<Affinity>) -> Value {
+    match aff {
+        Some(Affinity::Text) => to_text_if_number(v),
+        Some(a) if a.is_numeric() => numeric_if_text(v),
+        _ => v.clone(),
+    }
+}
+
 fn to_text_if_number(v: &Value) -> Value {
     match v {
         Value::Integer(_) | Value::Real(_) => match format::to_text(v) {

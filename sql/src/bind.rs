@@ -1,0 +1,490 @@
+//! The binder: names in the syntax tree -> positions in rows.
+//!
+//! A statement on one table evaluates its expressions against a row laid
+//! out as the table's columns in order followed by the rowid:
+//!
+//! ```text
+//! row = [ col 0, col 1, ..., col n-1, rowid ]
+//! ```
+//!
+//! (an `INTEGER PRIMARY KEY` column holds the rowid too). Binding resolves
+//! each column name against that layout (`rowid`, `oid` and `_rowid_` name
+//! the rowid unless a column has that name), each parameter to its slot,
+//! and, where aggregates are allowed, each aggregate call to a slot in the
+//! group's results ([`AggCall`]). What cannot resolve is an error named as
+//! SQLite names it: `no such column: x`, `no such function: f`,
+//! `misuse of aggregate: count()`.
+
+use crate::affinity::Affinity;
+use crate::ast::{BinaryOp, Expr, Param};
+use crate::error::{Error, Result};
+use crate::expr::BExpr;
+use crate::func;
+use crate::ops::{ArithOp, BitOp, CmpOp};
+use crate::schema::Table;
+
+/// The aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    /// `count(*)`.
+    CountStar,
+    /// `count(x)`.
+    Count,
+    /// `sum(x)`.
+    Sum,
+    /// `total(x)`.
+    Total,
+    /// `avg(x)`.
+    Avg,
+    /// `min(x)`.
+    Min,
+    /// `max(x)`.
+    Max,
+    /// `group_concat(x [, sep])`.
+    GroupConcat,
+}
+
+impl AggFunc {
+    /// The aggregate called `name` with `n` arguments, if it is one.
+    pub fn from_call(name: &str, n: usize, star: bool) -> Option<AggFunc> {
+        Some(match (name, n, star) {
+            ("count", 0, true) | ("count", 0, false) => AggFunc::CountStar,
+            ("count", 1, false) => AggFunc::Count,
+            ("sum", 1, false) => AggFunc::Sum,
+            ("total", 1, false) => AggFunc::Total,
+            ("avg", 1, false) => AggFunc::Avg,
+            ("min", 1, false) => AggFunc::Min,
+            ("max", 1, false) => AggFunc::Max,
+            ("group_concat", 1 | 2, false) => AggFunc::GroupConcat,
+            _ => return None,
+        })
+    }
+}
+
+/// One aggregate call of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggCall {
+    /// Which function.
+    pub func: AggFunc,
+    /// Its arguments, bound against the source row.
+    pub args: Vec<BExpr>,
+    /// `DISTINCT`.
+    pub distinct: bool,
+}
+
+/// Maps parameters to slots.
+#[derive(Debug, Clone, Default)]
+pub struct ParamSlots {
+    /// Named parameters and their 1-based indexes.
+    pub names: Vec<(String, usize)>,
+}
+
+/// The binder for expressions over one table (or none).
+pub struct Binder<'a> {
+    /// The table, if the statement has one.
+    pub table: Option<&'a Table>,
+    /// The name the table is known by in this statement (its alias, or its
+    /// name).
+    pub qualifier: Option<&'a str>,
+    /// Parameter names.
+    pub params: &'a ParamSlots,
+    /// Result-column aliases that WHERE, GROUP BY, HAVING and ORDER BY may
+    /// name (SQLite allows it when no column has the name).
+    pub aliases: Vec<(String, Expr)>,
+    /// Aggregate calls found so far; `None` where aggregates are not allowed.
+    pub aggs: Option<Vec<AggCall>>,
+    /// What the current clause is, for "misuse of aggregate" messages.
+    depth_in_agg: usize,
+    alias_depth: usize,
+}
+
+/// Names that mean the rowid.
+pub fn is_rowid_name(name: &str) -> bool {
+    ["rowid", "oid", "_rowid_"]
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(name))
+}
+
+impl<'a> Binder<'a> {
+    /// A binder over `table`.
+    pub fn new(
+        table: Option<&'a Table>,
+        qualifier: Option<&'a str>,
+        params: &'a ParamSlots,
+    ) -> Self {
+        Binder {
+            table,
+            qualifier,
+            params,
+            aliases: Vec::new(),
+            aggs: None,
+            depth_in_agg: 0,
+            alias_depth: 0,
+        }
+    }
+
+    /// The position of the rowid in the row.
+    pub fn rowid_index(&self) -> usize {
+        self.table.map_or(0, |t| t.columns.len())
+    }
+
+    /// Resolves a column name to a row position and affinity.
+    pub fn column(&self, table: Option<&str>, name: &str) -> Option<(usize, Affinity)> {
+        let t = self.table?;
+        if let Some(q) = table {
+            let matches = self.qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q));
+            if !matches {
+                return None;
+            }
+        }
+        if let Some(i) = t.column_index(name) {
+            let aff = t.columns[i].affinity;
+            return Some((i, aff));
+        }
+        if is_rowid_name(name) {
+            return Some((t.columns.len(), Affinity::Integer));
+        }
+        None
+    }
+
+    /// Binds an expression.
+    pub fn bind(&mut self, e: &Expr) -> Result<BExpr> {
+        Ok(match e {
+            Expr::Literal(v) => BExpr::Literal(v.clone()),
+            Expr::Column { table, name } => {
+                if let Some((index, affinity)) = self.column(table.as_deref(), name) {
+                    // An INTEGER PRIMARY KEY column reads the rowid itself.
+                    let index = match self.table.and_then(|t| t.rowid_alias) {
+                        Some(a) if a == index => self.rowid_index(),
+                        _ => index,
+                    };
+                    BExpr::Column { index, affinity }
+                } else if let Some(x) = self.alias(table.as_deref(), name) {
+                    if self.alias_depth > 8 {
+                        return Err(Error::Invalid(format!("alias {name} refers to itself")));
+                    }
+                    self.alias_depth += 1;
+                    let r = self.bind(&x);
+                    self.alias_depth -= 1;
+                    r?
+                } else {
+                    let full = match table {
+                        Some(t) => format!("{t}.{name}"),
+                        None => name.clone(),
+                    };
+                    return Err(Error::no_column(&full));
+                }
+            }
+            Expr::Param(p) => BExpr::Param(self.param_slot(p)?),
+            Expr::Unary { op, expr } => BExpr::Unary(*op, Box::new(self.bind(expr)?)),
+            Expr::Binary { op, left, right } => {
+                let l = self.bind(left)?;
+                let r = self.bind(right)?;
+                binary(*op, l, r)
+            }
+            Expr::IsNull { expr, negated } => BExpr::IsNull(Box::new(self.bind(expr)?), *negated),
+            Expr::Is {
+                left,
+                right,
+                negated,
+            } => {
+                let l = self.bind(left)?;
+                let r = self.bind(right)?;
+                BExpr::Is {
+                    left_aff: l.affinity(),
+                    right_aff: r.affinity(),
+                    left: Box::new(l),
+                    right: Box::new(r),
+                    negated: *negated,
+                }
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let x = self.bind(expr)?;
+                let lo = self.bind(low)?;
+                let hi = self.bind(high)?;
+                let both = BExpr::And(
+                    Box::new(compare(CmpOp::Ge, x.clone(), lo)),
+                    Box::new(compare(CmpOp::Le, x, hi)),
+                );
+                if *negated {
+                    BExpr::Unary(crate::ast::UnaryOp::Not, Box::new(both))
+                } else {
+                    both
+                }
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let x = self.bind(expr)?;
+                let list = list
+                    .iter()
+                    .map(|i| self.bind(i))
+                    .collect::<Result<Vec<_>>>()?;
+                BExpr::InList {
+                    aff: x.affinity(),
+                    expr: Box::new(x),
+                    list,
+                    negated: *negated,
+                }
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                escape,
+                negated,
+                glob,
+            } => BExpr::Like {
+                expr: Box::new(self.bind(expr)?),
+                pattern: Box::new(self.bind(pattern)?),
+                escape: match escape {
+                    Some(e) => Some(Box::new(self.bind(e)?)),
+                    None => None,
+                },
+                negated: *negated,
+                glob: *glob,
+            },
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                let operand = match operand {
+                    Some(o) => {
+                        let b = self.bind(o)?;
+                        let aff = b.affinity();
+                        Some((Box::new(b), aff))
+                    }
+                    None => None,
+                };
+                let mut bound = Vec::with_capacity(whens.len());
+                for (w, t) in whens {
+                    let w = self.bind(w)?;
+                    let aff = w.affinity();
+                    bound.push((w, aff, self.bind(t)?));
+                }
+                BExpr::Case {
+                    operand,
+                    whens: bound,
+                    otherwise: match otherwise {
+                        Some(e) => Some(Box::new(self.bind(e)?)),
+                        None => None,
+                    },
+                }
+            }
+            Expr::Cast { expr, type_name } => {
+                BExpr::Cast(Box::new(self.bind(expr)?), type_name.clone())
+            }
+            Expr::Function {
+                name,
+                args,
+                distinct,
+                star,
+            } => self.function(name, args, *distinct, *star)?,
+        })
+    }
+
+    fn alias(&self, table: Option<&str>, name: &str) -> Option<Expr> {
+        if table.is_some() {
+            return None;
+        }
+        self.aliases
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(name))
+            .map(|(_, e)| e.clone())
+    }
+
+    fn param_slot(&self, p: &Param) -> Result<usize> {
+        match p {
+            Param::Index(n) => n
+                .checked_sub(1)
+                .ok_or_else(|| Error::Parameter("?0 is not a parameter".into())),
+            Param::Named(name) => self
+                .params
+                .names
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, i)| i.checked_sub(1))
+                .ok_or_else(|| Error::Parameter(format!("{name} has no index"))),
+        }
+    }
+
+    fn function(&mut self, name: &str, args: &[Expr], distinct: bool, star: bool) -> Result<BExpr> {
+        if let Some(func) = AggFunc::from_call(name, args.len(), star) {
+            if self.aggs.is_none() || self.depth_in_agg > 0 {
+                return Err(Error::Invalid(format!("misuse of aggregate: {name}()")));
+            }
+            if distinct && args.len() != 1 {
+                return Err(Error::Invalid(
+                    "DISTINCT aggregates must have exactly one argument".into(),
+                ));
+            }
+            self.depth_in_agg += 1;
+            let bound = args
+                .iter()
+                .map(|a| self.bind(a))
+                .collect::<Result<Vec<_>>>();
+            self.depth_in_agg -= 1;
+            let call = AggCall {
+                func,
+                args: bound?,
+                distinct,
+            };
+            let aggs = self.aggs.get_or_insert_with(Vec::new);
+            let slot = match aggs.iter().position(|a| *a == call) {
+                Some(i) => i,
+                None => {
+                    aggs.push(call);
+                    aggs.len() - 1
+                }
+            };
+            return Ok(BExpr::Agg(slot));
+        }
+        if star {
+            return Err(Error::Invalid(format!(
+                "wrong number of arguments to function {name}()"
+            )));
+        }
+        if distinct {
+            return Err(Error::Invalid(format!(
+                "DISTINCT is only allowed in aggregate functions, not {name}()"
+            )));
+        }
+        func::check_arity(name, args.len())?;
+        let bound = args
+            .iter()
+            .map(|a| self.bind(a))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(match name {
+            "coalesce" | "ifnull" => BExpr::Coalesce(bound),
+            _ => BExpr::Func(name.to_string(), bound),
+        })
+    }
+}
+
+fn compare(op: CmpOp, l: BExpr, r: BExpr) -> BExpr {
+    BExpr::Compare {
+        op,
+        left_aff: l.affinity(),
+        right_aff: r.affinity(),
+        left: Box::new(l),
+        right: Box::new(r),
+    }
+}
+
+fn binary(op: BinaryOp, l: BExpr, r: BExpr) -> BExpr {
+    let arith = |o| BExpr::Arith(o, Box::new(l.clone()), Box::new(r.clone()));
+    let bit = |o| BExpr::Bit(o, Box::new(l.clone()), Box::new(r.clone()));
+    match op {
+        BinaryOp::Add => arith(ArithOp::Add),
+        BinaryOp::Sub => arith(ArithOp::Sub),
+        BinaryOp::Mul => arith(ArithOp::Mul),
+        BinaryOp::Div => arith(ArithOp::Div),
+        BinaryOp::Rem => arith(ArithOp::Rem),
+        BinaryOp::Concat => BExpr::Concat(Box::new(l), Box::new(r)),
+        BinaryOp::Eq => compare(CmpOp::Eq, l, r),
+        BinaryOp::NotEq => compare(CmpOp::Ne, l, r),
+        BinaryOp::Lt => compare(CmpOp::Lt, l, r),
+        BinaryOp::LtEq => compare(CmpOp::Le, l, r),
+        BinaryOp::Gt => compare(CmpOp::Gt, l, r),
+        BinaryOp::GtEq => compare(CmpOp::Ge, l, r),
+        BinaryOp::And => BExpr::And(Box::new(l), Box::new(r)),
+        BinaryOp::Or => BExpr::Or(Box::new(l), Box::new(r)),
+        BinaryOp::BitAnd => bit(BitOp::And),
+        BinaryOp::BitOr => bit(BitOp::Or),
+        BinaryOp::ShiftLeft => bit(BitOp::Shl),
+        BinaryOp::ShiftRight => bit(BitOp::Shr),
+    }
+}
+
+/// Splits a condition into its AND-ed parts.
+pub fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+        } => {
+            let mut v = conjuncts(left);
+            v.extend(conjuncts(right));
+            v
+        }
+        other => vec![other],
+    }
+}
+
+/// Whether an expression contains an aggregate call.
+pub fn has_aggregate(e: &Expr) -> bool {
+    let mut found = false;
+    walk(e, &mut |x| {
+        if let Expr::Function {
+            name, args, star, ..
+        } = x
+            && AggFunc::from_call(name, args.len(), *star).is_some()
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Calls `f` on an expression and all its sub-expressions.
+pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) => {}
+        Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
+            walk(expr, f)
+        }
+        Expr::Binary { left, right, .. } | Expr::Is { left, right, .. } => {
+            walk(left, f);
+            walk(right, f);
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => {
+            walk(expr, f);
+            walk(low, f);
+            walk(high, f);
+        }
+        Expr::InList { expr, list, .. } => {
+            walk(expr, f);
+            list.iter().for_each(|x| walk(x, f));
+        }
+        Expr::Like {
+            expr,
+            pattern,
+            escape,
+            ..
+        } => {
+            walk(expr, f);
+            walk(pattern, f);
+            if let Some(x) = escape {
+                walk(x, f);
+            }
+        }
+        Expr::Case {
+            operand,
+            whens,
+            otherwise,
+        } => {
+            if let Some(x) = operand {
+                walk(x, f);
+            }
+            for (w, t) in whens {
+                walk(w, f);
+                walk(t, f);
+            }
+            if let Some(x) = otherwise {
+                walk(x, f);
+            }
+        }
+        Expr::Function { args, .. } => args.iter().for_each(|x| walk(x, f)),
+    }
+}

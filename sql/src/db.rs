@@ -1,0 +1,725 @@
+//! The public API: [`Database`], [`Session`], [`Statement`], [`Rows`].
+//!
+//! A [`Database`] is one open database file (or an in-memory one), shared
+//! by any number of threads: it is `Send + Sync`. Transactions belong to a
+//! [`Session`] (SQLite's connection): `BEGIN` in one session is invisible
+//! to the others, which keep reading the last committed state while it
+//! writes. The `Database` itself carries one default session, so that
+//! `db.execute("BEGIN", ())` works as it does on a single SQLite
+//! connection; open more with [`Database::session`].
+//!
+//! How a statement runs in a session:
+//!
+//! ```text
+//! session state        read statement            write statement
+//! -------------        --------------            ---------------
+//! autocommit           a fresh read snapshot     begin write .. commit (rollback on error)
+//! BEGIN, nothing yet   take a read snapshot      begin write, keep it
+//! reading              use the snapshot          upgrade, unless another session
+//!                                                committed since (then: busy)
+//! writing              read through the writer   savepoint .. release
+//!                                                (rolled back alone on error)
+//! ```
+//!
+//! A failing statement inside BEGIN undoes only itself and the
+//! transaction stays open, as in SQLite.
+//!
+//! The schema is cached per database and reloaded whenever the header's
+//! schema cookie says it changed; a session's own uncommitted DDL is
+//! loaded from its transaction and never enters the shared cache.
+//!
+//! # Example
+//!
+//! ```
+//! use walnut_sql::{Database, Value};
+//!
+//! let db = Database::open_in_memory()?;
+//! db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", ())?;
+//! db.execute("INSERT INTO t(name) VALUES (?), (?)", &[Value::from("ann"), Value::from("bob")])?;
+//! let rows = db.query("SELECT id, name FROM t WHERE name = :n", &[(":n", Value::from("bob"))])?;
+//! assert_eq!(rows.columns(), ["id", "name"]);
+//! assert_eq!(rows.collect::<Vec<_>>(), vec![vec![Value::Integer(2), Value::from("bob")]]);
+//! # Ok::<(), walnut_sql::Error>(())
+//! ```
+
+use crate::ast::Statement as Ast;
+use crate::bind::ParamSlots;
+use crate::error::{Error, Result};
+use crate::parse::{self, ParsedStatement};
+use crate::pragma::{self, PragmaOutcome};
+use crate::scan::ScanCtx;
+use crate::schema::Schema;
+use crate::value::Value;
+use crate::{ddl, dml, select};
+use parking_lot::{Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use walnut_btree::PageSource;
+use walnut_pager::{
+    OsVfs, Pager, PagerOptions, PagerStats, ReadTxn, SimVfs, Synchronous, Vfs, WriteTxn,
+};
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Page size of a new database (an existing one keeps its own).
+    pub page_size: u32,
+    /// Buffer pool frames.
+    pub pool_frames: usize,
+    /// WAL durability.
+    pub synchronous: Synchronous,
+    /// Automatic checkpoint threshold in WAL frames (0: off).
+    pub autocheckpoint: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let p = PagerOptions::default();
+        Options {
+            page_size: p.page_size,
+            pool_frames: p.pool_frames,
+            synchronous: p.synchronous,
+            autocheckpoint: p.autocheckpoint,
+        }
+    }
+}
+
+impl Options {
+    fn pager_options(&self) -> PagerOptions {
+        PagerOptions {
+            page_size: self.page_size,
+            pool_frames: self.pool_frames,
+            synchronous: self.synchronous,
+            autocheckpoint: self.autocheckpoint,
+            ..PagerOptions::default()
+        }
+    }
+}
+
+/// Statement parameters: positional (`?`, `?N`) or named (`:name`).
+#[derive(Debug, Clone, Copy)]
+pub enum Params<'a> {
+    /// Values for `?1`, `?2`, ...
+    Positional(&'a [Value]),
+    /// Values by name, the prefix included (`":name"`).
+    Named(&'a [(&'a str, Value)]),
+}
+
+impl From<()> for Params<'_> {
+    fn from(_: ()) -> Self {
+        Params::Positional(&[])
+    }
+}
+
+impl<'a> From<&'a [Value]> for Params<'a> {
+    fn from(v: &'a [Value]) -> Self {
+        Params::Positional(v)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [Value; N]> for Params<'a> {
+    fn from(v: &'a [Value; N]) -> Self {
+        Params::Positional(v)
+    }
+}
+
+impl<'a> From<&'a Vec<Value>> for Params<'a> {
+    fn from(v: &'a Vec<Value>) -> Self {
+        Params::Positional(v)
+    }
+}
+
+impl<'a> From<&'a [(&'a str, Value)]> for Params<'a> {
+    fn from(v: &'a [(&'a str, Value)]) -> Self {
+        Params::Named(v)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [(&'a str, Value); N]> for Params<'a> {
+    fn from(v: &'a [(&'a str, Value); N]) -> Self {
+        Params::Named(v)
+    }
+}
+
+/// A query's result: column names and rows of typed values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    columns: Vec<String>,
+    rows: std::collections::VecDeque<Vec<Value>>,
+    changes: u64,
+}
+
+impl Rows {
+    /// The result column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Rows changed by the statement (INSERT, UPDATE, DELETE), else 0.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The rows not yet taken.
+    pub fn remaining(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+impl Iterator for Rows {
+    type Item = Vec<Value>;
+    fn next(&mut self) -> Option<Vec<Value>> {
+        self.rows.pop_front()
+    }
+}
+
+/// What the database shares between sessions.
+struct Shared {
+    pager: RwLock<Arc<Pager>>,
+    vfs: Arc<dyn Vfs>,
+    path: PathBuf,
+    options: Mutex<Options>,
+    schema: Mutex<Option<Arc<Schema>>>,
+}
+
+enum Txn {
+    /// Autocommit.
+    None,
+    /// BEGIN ran; nothing read or written yet.
+    Begun,
+    /// Inside BEGIN, reading a snapshot.
+    Reading(Arc<Pager>, ReadTxn),
+    /// Inside BEGIN, writing.
+    Writing(Arc<Pager>, WriteTxn),
+}
+
+/// A connection: it owns an (optional) explicit transaction.
+pub struct Session {
+    shared: Arc<Shared>,
+    txn: Mutex<Txn>,
+}
+
+/// An open database. See the module documentation.
+pub struct Database {
+    main: Session,
+}
+
+/// A parsed statement, reusable with new parameters.
+pub struct Statement<'s> {
+    session: &'s Session,
+    parsed: ParsedStatement,
+    text: String,
+}
+
+impl Database {
+    /// Opens (or creates) the database file at `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Database::open_with(path, Options::default())
+    }
+
+    /// Opens (or creates) the database file at `path`.
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Database> {
+        Database::open_vfs(Arc::new(OsVfs), path.as_ref(), options)
+    }
+
+    /// A new database that lives in memory and vanishes when dropped.
+    pub fn open_in_memory() -> Result<Database> {
+        Database::open_vfs(
+            Arc::new(SimVfs::new(0)),
+            Path::new("memory.db"),
+            Options::default(),
+        )
+    }
+
+    /// Opens a database through any VFS (the simulated one for crash tests).
+    pub fn open_vfs(vfs: Arc<dyn Vfs>, path: &Path, options: Options) -> Result<Database> {
+        let pager = Pager::open_with_vfs(vfs.clone(), path, options.pager_options())?;
+        let shared = Arc::new(Shared {
+            pager: RwLock::new(Arc::new(pager)),
+            vfs,
+            path: path.to_path_buf(),
+            options: Mutex::new(options),
+            schema: Mutex::new(None),
+        });
+        Ok(Database {
+            main: Session {
+                shared,
+                txn: Mutex::new(Txn::None),
+            },
+        })
+    }
+
+    /// A new session (connection) on this database.
+    pub fn session(&self) -> Session {
+        Session {
+            shared: self.main.shared.clone(),
+            txn: Mutex::new(Txn::None),
+        }
+    }
+
+    /// Runs one statement in the default session; returns rows changed.
+    pub fn execute<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<u64> {
+        self.main.execute(sql, params)
+    }
+
+    /// Runs one statement in the default session and returns its rows.
+    pub fn query<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<Rows> {
+        self.main.query(sql, params)
+    }
+
+    /// Parses a statement for repeated use in the default session.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        self.main.prepare(sql)
+    }
+
+    /// Runs every statement of a script in the default session.
+    pub fn execute_batch(&self, script: &str) -> Result<()> {
+        self.main.execute_batch(script)
+    }
+
+    /// The default session.
+    pub fn main_session(&self) -> &Session {
+        &self.main
+    }
+
+    /// The pager's counters.
+    pub fn stats(&self) -> PagerStats {
+        self.main.pager().stats()
+    }
+
+    /// The pager underneath (for the shell's internals views).
+    pub fn pager(&self) -> Arc<Pager> {
+        self.main.pager()
+    }
+
+    /// Whether the default session is inside BEGIN.
+    pub fn in_transaction(&self) -> bool {
+        self.main.in_transaction()
+    }
+}
+
+impl Session {
+    fn pager(&self) -> Arc<Pager> {
+        self.shared.pager.read().clone()
+    }
+
+    /// Whether this session is inside BEGIN.
+    pub fn in_transaction(&self) -> bool {
+        !matches!(*self.txn.lock(), Txn::None)
+    }
+
+    /// Runs one statement; returns rows changed.
+    pub fn execute<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<u64> {
+        let parsed = parse_one(sql)?;
+        Ok(self.run(&parsed, sql, params.into())?.changes)
+    }
+
+    /// Runs one statement and returns its rows.
+    pub fn query<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<Rows> {
+        let parsed = parse_one(sql)?;
+        self.run(&parsed, sql, params.into())
+    }
+
+    /// Parses a statement for repeated use.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        Ok(Statement {
+            session: self,
+            parsed: parse_one(sql)?,
+            text: sql.to_string(),
+        })
+    }
+
+    /// Runs every statement of a script, stopping at the first error.
+    pub fn execute_batch(&self, script: &str) -> Result<()> {
+        for piece in parse::split_statements(script) {
+            let parsed = parse::parse_statement(piece.text)?;
+            self.run(&parsed, piece.text, Params::Positional(&[]))?;
+        }
+        Ok(())
+    }
+
+    /// Runs a parsed statement; `sql` is its text (stored by CREATE).
+    pub fn run(&self, parsed: &ParsedStatement, sql: &str, params: Params<'_>) -> Result<Rows> {
+        let params = bind_params(parsed, params)?;
+        let slots = ParamSlots {
+            names: parsed.param_names.clone(),
+        };
+        let mut txn = self.txn.lock();
+        match &parsed.statement {
+            Ast::Begin => {
+                if !matches!(*txn, Txn::None) {
+                    return Err(Error::Transaction(
+                        "cannot start a transaction within a transaction".into(),
+                    ));
+                }
+                *txn = Txn::Begun;
+                Ok(empty())
+            }
+            Ast::Commit => match std::mem::replace(&mut *txn, Txn::None) {
+                Txn::None => Err(Error::Transaction(
+                    "cannot commit - no transaction is active".into(),
+                )),
+                Txn::Begun | Txn::Reading(..) => Ok(empty()),
+                Txn::Writing(_, w) => {
+                    w.commit()?;
+                    Ok(empty())
+                }
+            },
+            Ast::Rollback => match std::mem::replace(&mut *txn, Txn::None) {
+                Txn::None => Err(Error::Transaction(
+                    "cannot rollback - no transaction is active".into(),
+                )),
+                Txn::Begun | Txn::Reading(..) => Ok(empty()),
+                Txn::Writing(_, w) => {
+                    w.rollback();
+                    Ok(empty())
+                }
+            },
+            Ast::Pragma { name, value } => {
+                let outcome = self.with_read(&mut txn, |pager, src, schema| {
+                    pragma::run(pager, src, schema, name, value)
+                })?;
+                match outcome {
+                    PragmaOutcome::Rows(columns, rows) => Ok(rows_of(columns, rows, 0)),
+                    PragmaOutcome::SetPageSize(size) => {
+                        if !matches!(*txn, Txn::None) {
+                            return Err(Error::Transaction(
+                                "cannot change page_size inside a transaction".into(),
+                            ));
+                        }
+                        self.reopen(|o| o.page_size = size, true)?;
+                        Ok(empty())
+                    }
+                    PragmaOutcome::SetPoolFrames(frames) => {
+                        if !matches!(*txn, Txn::None) {
+                            return Err(Error::Transaction(
+                                "cannot change cache_size inside a transaction".into(),
+                            ));
+                        }
+                        self.reopen(|o| o.pool_frames = frames, false)?;
+                        Ok(empty())
+                    }
+                }
+            }
+            Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
+                let p = select::plan_select(schema, s, &slots)?;
+                let rows = select::run_select(
+                    &ScanCtx {
+                        src,
+                        params: &params,
+                    },
+                    &p,
+                )?;
+                Ok(rows_of(p.columns, rows, 0))
+            }),
+            Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
+                let lines = explain(schema, inner, &slots)?;
+                let rows = crate::plan::render_tree(&lines)
+                    .into_iter()
+                    .map(|l| vec![Value::Text(l)])
+                    .collect();
+                Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
+            }),
+            write => {
+                let text = statement_text(sql);
+                self.with_write(&mut txn, |tx, schema| {
+                    let changes = write_statement(tx, schema, write, &slots, &params, &text)?;
+                    Ok(rows_of(Vec::new(), Vec::new(), changes))
+                })
+            }
+        }
+    }
+
+    /// The schema as `src` sees it, from the shared cache when it can be.
+    fn schema(&self, src: &dyn PageSource, committed: bool) -> Result<Arc<Schema>> {
+        let cookie = src.db_header()?.schema_cookie;
+        if let Some(s) = &*self.shared.schema.lock()
+            && s.cookie == cookie
+        {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(Schema::load(src)?);
+        if committed {
+            *self.shared.schema.lock() = Some(s.clone());
+        }
+        Ok(s)
+    }
+
+    fn with_read<T>(
+        &self,
+        txn: &mut Txn,
+        f: impl FnOnce(&Pager, &dyn PageSource, &Schema) -> Result<T>,
+    ) -> Result<T> {
+        if matches!(txn, Txn::Begun) {
+            let pager = self.pager();
+            let r = pager.begin_read()?;
+            *txn = Txn::Reading(pager, r);
+        }
+        match txn {
+            Txn::None => {
+                let pager = self.pager();
+                let r = pager.begin_read()?;
+                let schema = self.schema(&r, true)?;
+                f(&pager, &r, &schema)
+            }
+            Txn::Reading(pager, r) => {
+                let schema = self.schema(r, true)?;
+                f(pager, r, &schema)
+            }
+            Txn::Writing(pager, w) => {
+                let schema = self.schema(w, false)?;
+                f(pager, w, &schema)
+            }
+            Txn::Begun => Err(Error::Transaction("transaction state lost".into())),
+        }
+    }
+
+    fn with_write<T>(
+        &self,
+        txn: &mut Txn,
+        f: impl FnOnce(&WriteTxn, &Schema) -> Result<T>,
+    ) -> Result<T> {
+        match std::mem::replace(txn, Txn::None) {
+            Txn::None => {
+                let pager = self.pager();
+                let w = pager.begin_write()?;
+                let schema = self.schema(&w, false)?;
+                match f(&w, &schema) {
+                    Ok(v) => {
+                        w.commit()?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        w.rollback();
+                        Err(e)
+                    }
+                }
+            }
+            Txn::Begun => {
+                let pager = self.pager();
+                let w = pager.begin_write()?;
+                *txn = Txn::Writing(pager, w);
+                self.statement_in(txn, f)
+            }
+            Txn::Reading(pager, r) => {
+                let w = match pager.begin_write() {
+                    Ok(w) => w,
+                    Err(e) => {
+                        *txn = Txn::Reading(pager, r);
+                        return Err(e.into());
+                    }
+                };
+                if w.header()?.change_counter != r.header().change_counter {
+                    w.rollback();
+                    *txn = Txn::Reading(pager, r);
+                    return Err(Error::Busy(
+                        "this transaction read a snapshot that another session has since \
+                         changed; roll back and retry"
+                            .into(),
+                    ));
+                }
+                drop(r);
+                *txn = Txn::Writing(pager, w);
+                self.statement_in(txn, f)
+            }
+            Txn::Writing(pager, w) => {
+                *txn = Txn::Writing(pager, w);
+                self.statement_in(txn, f)
+            }
+        }
+    }
+
+    /// One statement inside an explicit write transaction, under a
+    /// savepoint so that its failure undoes only itself.
+    fn statement_in<T>(
+        &self,
+        txn: &mut Txn,
+        f: impl FnOnce(&WriteTxn, &Schema) -> Result<T>,
+    ) -> Result<T> {
+        let Txn::Writing(_, w) = txn else {
+            return Err(Error::Transaction("transaction state lost".into()));
+        };
+        let sp = w.savepoint()?;
+        let schema = self.schema(w, false)?;
+        match f(w, &schema) {
+            Ok(v) => {
+                w.release(sp)?;
+                Ok(v)
+            }
+            Err(e) => {
+                w.rollback_to(&sp)?;
+                w.release(sp)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes and reopens the pager with changed options; `recreate`
+    /// deletes the (empty) file first, for a new page size.
+    fn reopen(&self, change: impl FnOnce(&mut Options), recreate: bool) -> Result<()> {
+        let mut slot = self.shared.pager.write();
+        let mut options = self.shared.options.lock();
+        let mut new_options = options.clone();
+        change(&mut new_options);
+        // Nobody else may hold the pager: no other session in a transaction.
+        let placeholder = Arc::new(Pager::open_with_vfs(
+            Arc::new(SimVfs::new(0)),
+            "placeholder.db",
+            PagerOptions::default(),
+        )?);
+        let current = std::mem::replace(&mut *slot, placeholder);
+        let pager = match Arc::try_unwrap(current) {
+            Ok(p) => p,
+            Err(still_shared) => {
+                *slot = still_shared;
+                return Err(Error::Busy(
+                    "another session has a transaction open; the setting needs the database \
+                     to itself"
+                        .into(),
+                ));
+            }
+        };
+        pager.close()?;
+        if recreate {
+            let wal = walnut_pager::wal_path_for(&self.shared.path);
+            for p in [&self.shared.path, &wal] {
+                if self.shared.vfs.exists(p).unwrap_or(false) {
+                    self.shared.vfs.delete(p).map_err(|e| {
+                        Error::Invalid(format!("cannot delete {}: {e}", p.display()))
+                    })?;
+                }
+            }
+        }
+        let reopened = Pager::open_with_vfs(
+            self.shared.vfs.clone(),
+            &self.shared.path,
+            new_options.pager_options(),
+        )?;
+        *slot = Arc::new(reopened);
+        *options = new_options;
+        *self.shared.schema.lock() = None;
+        Ok(())
+    }
+}
+
+impl Statement<'_> {
+    /// Runs the statement; returns rows changed.
+    pub fn execute<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<u64> {
+        Ok(self
+            .session
+            .run(&self.parsed, &self.text, params.into())?
+            .changes)
+    }
+
+    /// Runs the statement and returns its rows.
+    pub fn query<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<Rows> {
+        self.session.run(&self.parsed, &self.text, params.into())
+    }
+
+    /// The number of parameters the statement takes.
+    pub fn parameter_count(&self) -> usize {
+        self.parsed.param_count
+    }
+}
+
+fn parse_one(sql: &str) -> Result<ParsedStatement> {
+    Ok(parse::parse_statement(sql)?)
+}
+
+/// A statement's own text as SQLite stores it: trimmed, without the ';'.
+fn statement_text(sql: &str) -> String {
+    sql.trim().trim_end_matches(';').trim_end().to_string()
+}
+
+fn empty() -> Rows {
+    rows_of(Vec::new(), Vec::new(), 0)
+}
+
+fn rows_of(columns: Vec<String>, rows: Vec<Vec<Value>>, changes: u64) -> Rows {
+    Rows {
+        columns,
+        rows: rows.into(),
+        changes,
+    }
+}
+
+/// The parameter slots of a statement, filled from what the caller gave.
+fn bind_params(parsed: &ParsedStatement, params: Params<'_>) -> Result<Vec<Value>> {
+    let mut slots = vec![Value::Null; parsed.param_count];
+    match params {
+        Params::Positional(values) => {
+            if values.len() > parsed.param_count {
+                return Err(Error::Parameter(format!(
+                    "{} values were supplied for {} parameters",
+                    values.len(),
+                    parsed.param_count
+                )));
+            }
+            for (slot, v) in slots.iter_mut().zip(values) {
+                *slot = v.clone();
+            }
+        }
+        Params::Named(pairs) => {
+            for (name, v) in pairs {
+                let index = parsed
+                    .param_names
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, i)| *i)
+                    .ok_or_else(|| Error::Parameter(format!("{name} is not in the statement")))?;
+                if let Some(slot) = index.checked_sub(1).and_then(|i| slots.get_mut(i)) {
+                    *slot = v.clone();
+                }
+            }
+        }
+    }
+    Ok(slots)
+}
+
+fn write_statement(
+    tx: &WriteTxn,
+    schema: &Schema,
+    stmt: &Ast,
+    slots: &ParamSlots,
+    params: &[Value],
+    text: &str,
+) -> Result<u64> {
+    match stmt {
+        Ast::CreateTable(ct) => ddl::create_table(tx, schema, ct, text).map(|_| 0),
+        Ast::DropTable { name, if_exists } => {
+            ddl::drop_table(tx, schema, name, *if_exists).map(|_| 0)
+        }
+        Ast::CreateIndex(ci) => ddl::create_index(tx, schema, ci, text).map(|_| 0),
+        Ast::DropIndex { name, if_exists } => {
+            ddl::drop_index(tx, schema, name, *if_exists).map(|_| 0)
+        }
+        Ast::RenameTable { name, new_name } => {
+            ddl::rename_table(tx, schema, name, new_name).map(|_| 0)
+        }
+        Ast::AddColumn {
+            table,
+            column,
+            column_sql,
+        } => ddl::add_column(tx, schema, table, column, column_sql).map(|_| 0),
+        Ast::Insert(i) => dml::insert(tx, schema, i, slots, params),
+        Ast::Update(u) => dml::update(tx, schema, u, slots, params),
+        Ast::Delete(d) => dml::delete(tx, schema, d, slots, params),
+        other => Err(Error::Invalid(format!("cannot run {other:?} as a write"))),
+    }
+}
+
+/// The EXPLAIN lines of a statement.
+fn explain(schema: &Schema, stmt: &Ast, slots: &ParamSlots) -> Result<Vec<String>> {
+    Ok(match stmt {
+        Ast::Select(s) => select::explain(&select::plan_select(schema, s, slots)?),
+        Ast::Update(u) => dml::explain_search(schema, &u.table, u.filter.as_ref(), slots)?,
+        Ast::Delete(d) => dml::explain_search(schema, &d.table, d.filter.as_ref(), slots)?,
+        Ast::Insert(i) => match &i.source {
+            crate::ast::InsertSource::Select(s) => {
+                select::explain(&select::plan_select(schema, s, slots)?)
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}

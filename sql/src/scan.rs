@@ -1,0 +1,377 @@
+//! Running an access path: the rows of a [`ScanPlan`], one at a time.
+//!
+//! [`scan`] walks the B+Tree the plan names (the table's, or an index's
+//! and then the table's by rowid), checks the WHERE clause on each row and
+//! hands the survivors to a callback, which returns `false` to stop early
+//! (LIMIT without ORDER BY stops reading pages as soon as it has enough).
+//!
+//! Lookup keys are converted as the comparison would convert them
+//! ([`crate::ops::coerce_for_comparison`]); a key that cannot match
+//! anything (`rowid = 'abc'`, `a > NULL`) simply yields no rows.
+
+use crate::error::Result;
+use crate::expr::{BExpr, Env};
+use crate::keycode;
+use crate::ops;
+use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
+use crate::rows::{self, decode_row, index_key_rowid, prefix_successor, rowid_key};
+use crate::schema::{Index, Table};
+use crate::value::Value;
+use std::cmp::Ordering;
+use walnut_btree::{BTree, PageSource};
+
+/// What a scan reads from and with.
+pub struct ScanCtx<'a> {
+    /// The pages (a read or a write transaction).
+    pub src: &'a dyn PageSource,
+    /// The statement's parameters.
+    pub params: &'a [Value],
+}
+
+/// Reads the row `rowid` of `table`, if it exists.
+pub fn fetch_row(src: &dyn PageSource, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
+    let tree = BTree::open(table.root);
+    match tree.get(src, &rowid_key(rowid))? {
+        Some(bytes) => Ok(Some(decode_row(table, rowid, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Calls `f(row)` for every row the plan finds that passes its filter (the
+/// row is laid out as the columns then the rowid), in the access path's
+/// order, until `f` returns `Ok(false)`.
+pub fn scan(
+    ctx: &ScanCtx<'_>,
+    plan: &ScanPlan,
+    f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+) -> Result<()> {
+    let table = &plan.table;
+    let mut emit = |row: Vec<Value>| -> Result<bool> {
+        if let Some(filter) = &plan.filter {
+            let env = Env {
+                row: &row,
+                aggs: &[],
+                params: ctx.params,
+            };
+            if !filter.test(&env)? {
+                return Ok(true);
+            }
+        }
+        f(row)
+    };
+    match &plan.access {
+        Access::Scan { reverse } => walk_table(ctx, table, None, None, *reverse, &mut emit),
+        Access::Materialized { rows, reverse } => {
+            let mut order: Vec<&Vec<Value>> = rows.iter().collect();
+            if *reverse {
+                order.reverse();
+            }
+            for row in order {
+                if !emit(row.clone())? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Access::Rowid { keys, reverse } => {
+            let mut ids: Vec<i64> = key_values(ctx, keys)?
+                .into_iter()
+                .filter_map(|v| exact_integer(&v))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if *reverse {
+                ids.reverse();
+            }
+            for id in ids {
+                if let Some(row) = fetch_row(ctx.src, table, id)?
+                    && !emit(row)?
+                {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        Access::RowidRange { low, high, reverse } => {
+            let lo = match low {
+                None => None,
+                Some(b) => match rowid_low(&bound_value(ctx, b)?, b.inclusive) {
+                    Limit::Empty => return Ok(()),
+                    Limit::Unbounded => None,
+                    Limit::At(i) => Some(i),
+                },
+            };
+            let hi = match high {
+                None => None,
+                Some(b) => match rowid_high(&bound_value(ctx, b)?, b.inclusive) {
+                    Limit::Empty => return Ok(()),
+                    Limit::Unbounded => None,
+                    Limit::At(i) => Some(i),
+                },
+            };
+            walk_table(ctx, table, lo, hi, *reverse, &mut emit)
+        }
+        Access::Index {
+            index,
+            eq,
+            low,
+            high,
+            reverse,
+        } => {
+            let mut prefixes: Vec<Vec<u8>> = Vec::new();
+            let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+            for term in eq {
+                let values = key_values(ctx, term)?;
+                let mut next = Vec::new();
+                for c in &combos {
+                    for v in &values {
+                        if matches!(v, Value::Null) {
+                            continue; // `=` and IN never match NULL
+                        }
+                        let mut c2 = c.clone();
+                        c2.push(v.clone());
+                        next.push(c2);
+                    }
+                }
+                combos = next;
+            }
+            for c in &combos {
+                prefixes.push(rows::index_prefix(index, c));
+            }
+            prefixes.sort();
+            prefixes.dedup();
+            if *reverse {
+                prefixes.reverse();
+            }
+            let low = match low {
+                Some(b) => Some((bound_value(ctx, b)?, b.inclusive)),
+                None => None,
+            };
+            let high = match high {
+                Some(b) => Some((bound_value(ctx, b)?, b.inclusive)),
+                None => None,
+            };
+            for p in prefixes {
+                let Some((lo, hi)) = index_range(index, &p, eq.len(), &low, &high) else {
+                    continue;
+                };
+                if !walk_index(ctx, table, index, &lo, hi.as_deref(), *reverse, &mut emit)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The candidate values of a key term, converted for lookup.
+fn key_values(ctx: &ScanCtx<'_>, k: &KeyTerm) -> Result<Vec<Value>> {
+    let env = Env::constant(ctx.params);
+    k.values
+        .iter()
+        .map(|e| Ok(ops::coerce_for_comparison(&e.eval(&env)?, k.aff)))
+        .collect()
+}
+
+fn bound_value(ctx: &ScanCtx<'_>, b: &Bound) -> Result<Value> {
+    let v = b.value.eval(&Env::constant(ctx.params))?;
+    Ok(ops::coerce_for_comparison(&v, b.aff))
+}
+
+/// An integer equal to `v`, if there is one (a rowid lookup key).
+fn exact_integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(*i),
+        Value::Real(r) => {
+            let i = crate::affinity::real_to_i64(*r);
+            crate::affinity::real_same_as_int(*r, i).then_some(i)
+        }
+        _ => None,
+    }
+}
+
+enum Limit {
+    Empty,
+    Unbounded,
+    At(i64),
+}
+
+/// The smallest rowid that can satisfy `rowid > v` (or `>=`); conservative
+/// for values that are not integers (the filter decides exactly).
+fn rowid_low(v: &Value, inclusive: bool) -> Limit {
+    match v {
+        Value::Null => Limit::Empty,
+        Value::Integer(i) if inclusive => Limit::At(*i),
+        Value::Integer(i) => i.checked_add(1).map_or(Limit::Empty, Limit::At),
+        Value::Real(r) if *r >= 9.3e18 => Limit::Empty,
+        Value::Real(r) if *r < -9.2e18 => Limit::Unbounded,
+        Value::Real(r) => Limit::At(r.floor() as i64),
+        // Every integer sorts before TEXT and BLOB.
+        Value::Text(_) | Value::Blob(_) => Limit::Empty,
+    }
+}
+
+/// The largest rowid that can satisfy `rowid < v` (or `<=`).
+fn rowid_high(v: &Value, inclusive: bool) -> Limit {
+    match v {
+        Value::Null => Limit::Empty,
+        Value::Integer(i) if inclusive => Limit::At(*i),
+        Value::Integer(i) => i.checked_sub(1).map_or(Limit::Empty, Limit::At),
+        Value::Real(r) if *r <= -9.3e18 => Limit::Empty,
+        Value::Real(r) if *r > 9.2e18 => Limit::Unbounded,
+        Value::Real(r) => Limit::At(r.ceil() as i64),
+        Value::Text(_) | Value::Blob(_) => Limit::Unbounded,
+    }
+}
+
+fn walk_table(
+    ctx: &ScanCtx<'_>,
+    table: &Table,
+    lo: Option<i64>,
+    hi: Option<i64>,
+    reverse: bool,
+    emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+) -> Result<()> {
+    if let (Some(l), Some(h)) = (lo, hi)
+        && l > h
+    {
+        return Ok(());
+    }
+    let tree = BTree::open(table.root);
+    let mut c = tree.cursor(ctx.src);
+    let mut valid = match (reverse, lo, hi) {
+        (false, Some(l), _) => c.seek_ge(&rowid_key(l))?,
+        (false, None, _) => c.first()?,
+        (true, _, Some(h)) => c.seek_le(&rowid_key(h))?,
+        (true, _, None) => c.last()?,
+    };
+    while valid {
+        let (key, value) = c.entry()?;
+        let rowid = rows::key_rowid(&key)?;
+        if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l) {
+            break;
+        }
+        if !emit(decode_row(table, rowid, &value)?)? {
+            break;
+        }
+        valid = if reverse {
+            c.move_prev()?
+        } else {
+            c.move_next()?
+        };
+    }
+    Ok(())
+}
+
+/// The key range [lo, hi) of entries with prefix `p` whose next column
+/// satisfies the bounds; `None` if nothing can match.
+fn index_range(
+    index: &Index,
+    p: &[u8],
+    col: usize,
+    low: &Option<(Value, bool)>,
+    high: &Option<(Value, bool)>,
+) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut lo = p.to_vec();
+    let mut hi = prefix_successor(p);
+    let order = index.orders.get(col).copied();
+    let enc = |v: &Value| -> Vec<u8> {
+        let mut k = p.to_vec();
+        if let Some(o) = order {
+            keycode::encode_value(&mut k, v, o);
+        }
+        k
+    };
+    let desc = order == Some(keycode::Order::Desc);
+    // Raising the lower end / lowering the upper end of the key range.
+    let raise = |lo: &mut Vec<u8>, k: Vec<u8>| {
+        if k > *lo {
+            *lo = k;
+        }
+    };
+    let lower = |hi: &mut Option<Vec<u8>>, k: Option<Vec<u8>>| match (&*hi, k) {
+        (_, None) => {}
+        (None, Some(k)) => *hi = Some(k),
+        (Some(h), Some(k)) => {
+            if k < *h {
+                *hi = Some(k)
+            }
+        }
+    };
+    // `col > v` on an ascending column starts after v; on a descending
+    // column it ends before v; and so on.
+    for (bound, is_low) in [(low, true), (high, false)] {
+        let Some((v, inclusive)) = bound else {
+            continue;
+        };
+        if matches!(v, Value::Null) {
+            return None;
+        }
+        let k = enc(v);
+        let starts_here = is_low != desc;
+        if starts_here {
+            if *inclusive {
+                raise(&mut lo, k);
+            } else {
+                raise(&mut lo, prefix_successor(&k)?);
+            }
+        } else if *inclusive {
+            lower(&mut hi, prefix_successor(&k));
+        } else {
+            lower(&mut hi, Some(k));
+        }
+    }
+    if let Some(h) = &hi
+        && lo.as_slice().cmp(h) != Ordering::Less
+    {
+        return None;
+    }
+    Some((lo, hi))
+}
+
+/// Walks index entries in [lo, hi), fetching each row. Returns false if
+/// the consumer stopped.
+fn walk_index(
+    ctx: &ScanCtx<'_>,
+    table: &Table,
+    index: &Index,
+    lo: &[u8],
+    hi: Option<&[u8]>,
+    reverse: bool,
+    emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    let tree = BTree::open(index.root);
+    let mut c = tree.cursor(ctx.src);
+    let mut valid = match (reverse, hi) {
+        (false, _) => c.seek_ge(lo)?,
+        (true, Some(h)) => c.seek_lt(h)?,
+        (true, None) => c.last()?,
+    };
+    while valid {
+        let key = c.key()?;
+        if !reverse && hi.is_some_and(|h| key.as_slice() >= h) || reverse && key.as_slice() < lo {
+            break;
+        }
+        let rowid = index_key_rowid(index, &key)?;
+        let row = fetch_row(ctx.src, table, rowid)?.ok_or_else(|| {
+            crate::error::Error::Corrupt(format!(
+                "index {} has an entry for row {rowid}, which {} does not have",
+                index.name, table.name
+            ))
+        })?;
+        if !emit(row)? {
+            return Ok(false);
+        }
+        valid = if reverse {
+            c.move_prev()?
+        } else {
+            c.move_next()?
+        };
+    }
+    Ok(true)
+}
+
+/// Evaluates an expression that must not read a row.
+pub fn constant(e: &BExpr, params: &[Value]) -> Result<Value> {
+    e.eval(&Env::constant(params))
+}

@@ -1,0 +1,646 @@
+//! SELECT: from the syntax tree to a plan, and the plan's execution.
+//!
+//! The stages run in SQLite's order:
+//!
+//! ```text
+//! rows of the access path (WHERE checked)        plan::plan_scan, scan::scan
+//!   -> groups and aggregates (GROUP BY, HAVING)  agg
+//!   -> result columns                            projection
+//!   -> DISTINCT
+//!   -> ORDER BY (skipped when the access path already delivers the order)
+//!   -> OFFSET, LIMIT (stop reading early when nothing needs sorting)
+//! ```
+//!
+//! In an aggregate query, expressions outside aggregate calls are
+//! evaluated on one row of the group (a "bare column", as SQLite allows):
+//! the row that gave the result of the query's only `min()`/`max()` if it
+//! has exactly one, else the group's last row.
+//!
+//! ORDER BY resolves a term as SQLite does: an integer constant is a
+//! result column number, a bare name that is a result column's alias is
+//! that column, anything else an expression over the table.
+
+use crate::affinity;
+use crate::agg::Accumulator;
+use crate::ast::{Expr, Select, SelectItem};
+use crate::bind::{AggCall, AggFunc, Binder, ParamSlots, has_aggregate};
+use crate::error::{Error, Result};
+use crate::expr::{BExpr, Env};
+use crate::keycode::{self, Order};
+use crate::plan::{self, OrderHint, ScanPlan};
+use crate::scan::{ScanCtx, scan};
+use crate::schema::Schema;
+use crate::value::Value;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+
+/// One ORDER BY key.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    /// What to sort by.
+    pub expr: BExpr,
+    /// DESC.
+    pub descending: bool,
+    /// NULLs first (SQLite: first ascending, last descending).
+    pub nulls_first: bool,
+}
+
+/// Grouping and aggregates.
+#[derive(Debug, Clone)]
+pub struct AggPlan {
+    /// GROUP BY expressions (empty: one group).
+    pub group_by: Vec<BExpr>,
+    /// The aggregate calls.
+    pub calls: Vec<AggCall>,
+    /// HAVING.
+    pub having: Option<BExpr>,
+    /// The slot of the only min()/max(), which picks the bare-column row.
+    pub minmax: Option<usize>,
+}
+
+/// A planned SELECT.
+#[derive(Debug, Clone)]
+pub struct SelectPlan {
+    /// Result column names.
+    pub columns: Vec<String>,
+    /// Where rows come from; `None` for a SELECT without FROM.
+    pub scan: Option<ScanPlan>,
+    /// WHERE of a SELECT without FROM.
+    pub constant_filter: Option<BExpr>,
+    /// The result columns.
+    pub projection: Vec<BExpr>,
+    /// Grouping, if an aggregate query.
+    pub aggregate: Option<AggPlan>,
+    /// DISTINCT.
+    pub distinct: bool,
+    /// ORDER BY keys (empty if none or if the scan delivers the order).
+    pub sort: Vec<SortKey>,
+    /// LIMIT.
+    pub limit: Option<BExpr>,
+    /// OFFSET.
+    pub offset: Option<BExpr>,
+}
+
+/// Plans a SELECT against `schema`.
+pub fn plan_select(schema: &Schema, s: &Select, params: &ParamSlots) -> Result<SelectPlan> {
+    let mut master_rows = None;
+    let table = match &s.from {
+        Some(t) => match schema.find_table(&t.name) {
+            Some(x) => Some(x.clone()),
+            None if crate::schema::is_master_name(&t.name) => {
+                let rows: Vec<Vec<Value>> = schema
+                    .master_rows()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut v = r.to_vec();
+                        v.push(Value::Integer(i as i64 + 1));
+                        v
+                    })
+                    .collect();
+                master_rows = Some(std::sync::Arc::new(rows));
+                Some(std::sync::Arc::new(crate::schema::master_table(&t.name)))
+            }
+            None => return Err(Error::no_table(&t.name)),
+        },
+        None => None,
+    };
+    let qualifier = s
+        .from
+        .as_ref()
+        .map(|t| t.alias.as_deref().unwrap_or(t.name.as_str()));
+    let mut b = Binder::new(table.as_deref(), qualifier, params);
+
+    // Result columns, `*` expanded.
+    let mut items: Vec<(Expr, String)> = Vec::new();
+    for item in &s.items {
+        match item {
+            SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => {
+                if let SelectItem::QualifiedWildcard(q) = item
+                    && !qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q))
+                {
+                    return Err(Error::no_table(q));
+                }
+                let Some(t) = &table else {
+                    return Err(Error::Invalid("no tables specified".into()));
+                };
+                for c in &t.columns {
+                    items.push((
+                        Expr::Column {
+                            table: None,
+                            name: c.name.clone(),
+                        },
+                        c.name.clone(),
+                    ));
+                }
+            }
+            SelectItem::Expr { expr, alias, text } => {
+                let name = match (alias, expr) {
+                    (Some(a), _) => a.clone(),
+                    (None, Expr::Column { name, .. }) => name.clone(),
+                    (None, _) => text.clone(),
+                };
+                items.push((expr.clone(), name));
+            }
+        }
+    }
+    let aliases: Vec<(String, Expr)> = s
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            SelectItem::Expr {
+                expr,
+                alias: Some(a),
+                ..
+            } => Some((a.clone(), expr.clone())),
+            _ => None,
+        })
+        .collect();
+
+    let is_aggregate = !s.group_by.is_empty()
+        || s.having.is_some()
+        || items.iter().any(|(e, _)| has_aggregate(e))
+        || s.order_by.iter().any(|o| has_aggregate(&o.expr));
+
+    // WHERE: no aggregates, aliases allowed.
+    b.aliases = aliases.clone();
+    let filter = match &s.filter {
+        Some(f) => {
+            if has_aggregate(f) {
+                let e = b.bind(f);
+                let name = match e {
+                    Err(e) => return Err(e),
+                    Ok(_) => "aggregate",
+                };
+                return Err(Error::Invalid(format!("misuse of {name}")));
+            }
+            Some(b.bind(f)?)
+        }
+        None => None,
+    };
+    let group_by = s
+        .group_by
+        .iter()
+        .map(|g| match g {
+            Expr::Literal(Value::Integer(k)) => {
+                let idx = usize::try_from(*k)
+                    .ok()
+                    .and_then(|k| k.checked_sub(1))
+                    .filter(|&k| k < items.len())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "{} GROUP BY term out of range - should be between 1 and {}",
+                            ordinal(*k),
+                            items.len()
+                        ))
+                    })?;
+                b.bind(&items[idx].0)
+            }
+            other => b.bind(other),
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    if is_aggregate {
+        b.aggs = Some(Vec::new());
+    }
+    let projection = items
+        .iter()
+        .map(|(e, _)| b.bind(e))
+        .collect::<Result<Vec<_>>>()?;
+    let having = match &s.having {
+        Some(h) => Some(b.bind(h)?),
+        None => None,
+    };
+
+    // ORDER BY.
+    let mut sort = Vec::new();
+    for (i, o) in s.order_by.iter().enumerate() {
+        let expr = match &o.expr {
+            Expr::Literal(Value::Integer(k)) => {
+                let idx = usize::try_from(*k)
+                    .ok()
+                    .and_then(|k| k.checked_sub(1))
+                    .filter(|&k| k < projection.len())
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "{} ORDER BY term out of range - should be between 1 and {}",
+                            ordinal((i + 1) as i64),
+                            projection.len()
+                        ))
+                    })?;
+                projection[idx].clone()
+            }
+            Expr::Column { table: None, name } => {
+                match items.iter().position(|(_, n)| n.eq_ignore_ascii_case(name)).filter(|&p| {
+                    // A bare name is a result column if it is that
+                    // column's alias or the column itself.
+                    matches!(&s.items.get(p), Some(SelectItem::Expr { alias: Some(_), .. }))
+                        || matches!(&items[p].0, Expr::Column { name: n, .. } if n.eq_ignore_ascii_case(name))
+                }) {
+                    Some(p) => projection[p].clone(),
+                    None => b.bind(&o.expr)?,
+                }
+            }
+            other => b.bind(other)?,
+        };
+        sort.push(SortKey {
+            expr,
+            descending: o.descending,
+            nulls_first: o.nulls_first.unwrap_or(!o.descending),
+        });
+    }
+    let limit = match &s.limit {
+        Some(e) => Some(bind_constant(&mut b, e)?),
+        None => None,
+    };
+    let offset = match &s.offset {
+        Some(e) => Some(bind_constant(&mut b, e)?),
+        None => None,
+    };
+
+    let calls = b.aggs.take().unwrap_or_default();
+    let aggregate = if is_aggregate {
+        let minmax: Vec<usize> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.func, AggFunc::Min | AggFunc::Max))
+            .map(|(i, _)| i)
+            .collect();
+        Some(AggPlan {
+            group_by,
+            minmax: if minmax.len() == 1 {
+                minmax.first().copied()
+            } else {
+                None
+            },
+            calls,
+            having,
+        })
+    } else {
+        None
+    };
+
+    let (scan_plan, constant_filter) = match &table {
+        Some(t) => {
+            // The access path can deliver ORDER BY only for a plain query.
+            let hints: Vec<OrderHint> = if aggregate.is_none() && !s.distinct {
+                sort.iter()
+                    .map(|k| OrderHint {
+                        expr: k.expr.clone(),
+                        descending: k.descending,
+                        nulls_first: Some(k.nulls_first),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let indexes = if master_rows.is_some() {
+                Vec::new()
+            } else {
+                schema.indexes_of(&t.name)
+            };
+            let mut p = plan::plan_scan(t, &indexes, filter, &hints);
+            if let Some(rows) = master_rows.take() {
+                p.access = plan::Access::Materialized {
+                    rows,
+                    reverse: false,
+                };
+                p.ordered = hints.is_empty();
+            }
+            if !hints.is_empty() && p.ordered {
+                sort.clear();
+            }
+            (Some(p), None)
+        }
+        None => (None, filter),
+    };
+    Ok(SelectPlan {
+        columns: items.into_iter().map(|(_, n)| n).collect(),
+        scan: scan_plan,
+        constant_filter,
+        projection,
+        aggregate,
+        distinct: s.distinct,
+        sort,
+        limit,
+        offset,
+    })
+}
+
+fn bind_constant(b: &mut Binder<'_>, e: &Expr) -> Result<BExpr> {
+    let saved = b.aggs.take();
+    let r = b.bind(e);
+    b.aggs = saved;
+    let x = r?;
+    if x.uses_row() {
+        return Err(Error::Invalid(
+            "LIMIT and OFFSET must be constant expressions".into(),
+        ));
+    }
+    Ok(x)
+}
+
+fn ordinal(k: i64) -> String {
+    let suffix = match (k % 10, k % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{k}{suffix}")
+}
+
+/// The EXPLAIN QUERY PLAN lines of a plan.
+pub fn explain(p: &SelectPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &p.scan {
+        Some(s) => lines.push(plan::describe(s)),
+        None => lines.push("SCAN CONSTANT ROW".into()),
+    }
+    if let Some(a) = &p.aggregate
+        && !a.group_by.is_empty()
+    {
+        lines.push("USE TEMP B-TREE FOR GROUP BY".into());
+    }
+    if p.distinct {
+        lines.push("USE TEMP B-TREE FOR DISTINCT".into());
+    }
+    if !p.sort.is_empty() {
+        lines.push("USE TEMP B-TREE FOR ORDER BY".into());
+    }
+    lines
+}
+
+/// A LIMIT or OFFSET value as SQLite accepts it: an integer (or a value
+/// that converts to one exactly), else "datatype mismatch".
+fn integer_clause(e: &Option<BExpr>, params: &[Value]) -> Result<Option<i64>> {
+    let Some(e) = e else { return Ok(None) };
+    let v = e.eval(&Env::constant(params))?;
+    let v = match v {
+        Value::Text(t) => {
+            affinity::apply_numeric_affinity(t.as_bytes(), false).unwrap_or(Value::Text(t))
+        }
+        other => other,
+    };
+    match v {
+        Value::Integer(i) => Ok(Some(i)),
+        Value::Real(r) => {
+            let i = affinity::real_to_i64(r);
+            if affinity::real_same_as_int(r, i) {
+                Ok(Some(i))
+            } else {
+                Err(Error::DatatypeMismatch)
+            }
+        }
+        _ => Err(Error::DatatypeMismatch),
+    }
+}
+
+/// One output row on its way out, with its sort keys.
+struct Out {
+    values: Vec<Value>,
+    keys: Vec<Value>,
+}
+
+/// Collects output rows: DISTINCT, then (without sorting) OFFSET/LIMIT as
+/// they arrive.
+struct Sink {
+    distinct: Option<HashSet<Vec<u8>>>,
+    rows: Vec<Out>,
+    sorting: bool,
+    skip: u64,
+    limit: Option<u64>,
+}
+
+impl Sink {
+    /// Adds a row; false when no more are needed.
+    fn push(&mut self, out: Out) -> bool {
+        if let Some(seen) = &mut self.distinct {
+            let orders = vec![Order::Asc; out.values.len()];
+            if !seen.insert(keycode::encode(&out.values, &orders)) {
+                return true;
+            }
+        }
+        if self.sorting {
+            self.rows.push(out);
+            return true;
+        }
+        if self.limit == Some(0) {
+            return false;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return true;
+        }
+        self.rows.push(out);
+        if let Some(l) = &mut self.limit {
+            *l -= 1;
+            if *l == 0 {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Runs a planned SELECT; `src` is `None` only for a SELECT without FROM.
+pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> {
+    let params = ctx.params;
+    let limit = integer_clause(&p.limit, params)?;
+    let offset = integer_clause(&p.offset, params)?.unwrap_or(0).max(0) as u64;
+    let limit = limit.and_then(|l| u64::try_from(l).ok());
+    let mut sink = Sink {
+        distinct: p.distinct.then(HashSet::new),
+        rows: Vec::new(),
+        sorting: !p.sort.is_empty(),
+        skip: offset,
+        limit,
+    };
+    if limit == Some(0) && p.sort.is_empty() {
+        return Ok(Vec::new());
+    }
+    let make_out = |env: &Env<'_>| -> Result<Out> {
+        let values = p
+            .projection
+            .iter()
+            .map(|e| e.eval(env))
+            .collect::<Result<Vec<_>>>()?;
+        let keys = p
+            .sort
+            .iter()
+            .map(|k| k.expr.eval(env))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Out { values, keys })
+    };
+    match &p.aggregate {
+        None => match &p.scan {
+            Some(s) => scan(ctx, s, &mut |row| {
+                let env = Env {
+                    row: &row,
+                    aggs: &[],
+                    params,
+                };
+                Ok(sink.push(make_out(&env)?))
+            })?,
+            None => {
+                let env = Env::constant(params);
+                let pass = match &p.constant_filter {
+                    Some(f) => f.test(&env)?,
+                    None => true,
+                };
+                if pass {
+                    sink.push(make_out(&env)?);
+                }
+            }
+        },
+        Some(a) => {
+            let groups = aggregate(ctx, p, a)?;
+            for (aggs, rep) in groups {
+                let env = Env {
+                    row: &rep,
+                    aggs: &aggs,
+                    params,
+                };
+                if let Some(h) = &a.having
+                    && !h.test(&env)?
+                {
+                    continue;
+                }
+                if !sink.push(make_out(&env)?) {
+                    break;
+                }
+            }
+        }
+    }
+    let mut rows = sink.rows;
+    if !p.sort.is_empty() {
+        rows.sort_by(|x, y| compare_keys(&p.sort, &x.keys, &y.keys));
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        return Ok(rows
+            .into_iter()
+            .skip(skip)
+            .take(take)
+            .map(|o| o.values)
+            .collect());
+    }
+    Ok(rows.into_iter().map(|o| o.values).collect())
+}
+
+/// SQLite's ORDER BY comparison of two rows' keys.
+fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+    for (k, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
+        let ord = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if k.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if k.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) => {
+                let o = x.sort_cmp(y);
+                if k.descending { o.reverse() } else { o }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Groups the scanned rows; returns each group's aggregate values and its
+/// bare-column row, in GROUP BY order.
+fn aggregate(
+    ctx: &ScanCtx<'_>,
+    p: &SelectPlan,
+    a: &AggPlan,
+) -> Result<Vec<(Vec<Value>, Vec<Value>)>> {
+    struct Group {
+        accs: Vec<Accumulator>,
+        rep: Vec<Value>,
+    }
+    let params = ctx.params;
+    let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
+    let width = p.scan.as_ref().map_or(0, |s| s.table.columns.len() + 1);
+    let mut feed = |row: Vec<Value>| -> Result<bool> {
+        let env = Env {
+            row: &row,
+            aggs: &[],
+            params,
+        };
+        let key_values = a
+            .group_by
+            .iter()
+            .map(|g| g.eval(&env))
+            .collect::<Result<Vec<_>>>()?;
+        let key = keycode::encode(&key_values, &vec![Order::Asc; key_values.len()]);
+        let g = groups.entry(key).or_insert_with(|| Group {
+            accs: a.calls.iter().map(Accumulator::new).collect(),
+            rep: Vec::new(),
+        });
+        let mut took_best = false;
+        for (i, (acc, call)) in g.accs.iter_mut().zip(&a.calls).enumerate() {
+            let args = call
+                .args
+                .iter()
+                .map(|x| x.eval(&env))
+                .collect::<Result<Vec<_>>>()?;
+            let best = acc.step(&args)?;
+            if a.minmax == Some(i) && best {
+                took_best = true;
+            }
+        }
+        if a.minmax.is_none() || took_best || g.rep.is_empty() {
+            g.rep = row;
+        }
+        Ok(true)
+    };
+    match &p.scan {
+        Some(s) => scan(ctx, s, &mut feed)?,
+        None => {
+            let pass = match &p.constant_filter {
+                Some(f) => f.test(&Env::constant(params))?,
+                None => true,
+            };
+            if pass {
+                feed(Vec::new())?;
+            }
+        }
+    }
+    if groups.is_empty() && a.group_by.is_empty() {
+        // An aggregate over no rows still gives one row.
+        groups.insert(
+            Vec::new(),
+            Group {
+                accs: a.calls.iter().map(Accumulator::new).collect(),
+                rep: vec![Value::Null; width],
+            },
+        );
+    }
+    groups
+        .into_values()
+        .map(|g| {
+            let aggs = g
+                .accs
+                .iter()
+                .map(|x| x.finish())
+                .collect::<Result<Vec<_>>>()?;
+            let rep = if g.rep.is_empty() {
+                vec![Value::Null; width]
+            } else {
+                g.rep
+            };
+            Ok((aggs, rep))
+        })
+        .collect()
+}

@@ -1,0 +1,310 @@
+//! The `Database` API: what a program using walnut can count on.
+
+use walnut_sql::{Database, Error, Options, Value};
+
+fn ints(rows: walnut_sql::Rows) -> Vec<Vec<i64>> {
+    rows.map(|r| {
+        r.into_iter()
+            .map(|v| match v {
+                Value::Integer(i) => i,
+                other => panic!("not an integer: {other:?}"),
+            })
+            .collect()
+    })
+    .collect()
+}
+
+#[test]
+fn database_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Database>();
+    assert_send_sync::<walnut_sql::Session>();
+}
+
+#[test]
+fn parameters_bind_by_position_number_and_name() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(a, b, c)", ()).expect("create");
+    db.execute(
+        "INSERT INTO t VALUES (?, ?3, ?2)",
+        &[Value::from(1), Value::from("two"), Value::from(3.5)],
+    )
+    .expect("positional");
+    db.execute(
+        "INSERT INTO t VALUES (:a, :b, :a)",
+        &[(":a", Value::from(7)), (":b", Value::Null)],
+    )
+    .expect("named");
+    let rows: Vec<Vec<Value>> = db
+        .query("SELECT * FROM t ORDER BY a", ())
+        .expect("query")
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![Value::Integer(1), Value::Real(3.5), Value::from("two")],
+            vec![Value::Integer(7), Value::Null, Value::Integer(7)],
+        ]
+    );
+    let err = db
+        .execute(
+            "INSERT INTO t VALUES (?, ?, ?)",
+            &[Value::Null, Value::Null, Value::Null, Value::Null],
+        )
+        .expect_err("too many values");
+    assert!(matches!(err, Error::Parameter(_)), "{err}");
+}
+
+#[test]
+fn prepared_statements_run_again_with_new_parameters() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", ())
+        .expect("create");
+    let mut insert = db.prepare("INSERT INTO t(v) VALUES (?)").expect("prepare");
+    assert_eq!(insert.parameter_count(), 1);
+    for v in ["a", "b", "c"] {
+        assert_eq!(insert.execute(&[Value::from(v)]).expect("insert"), 1);
+    }
+    let mut get = db.prepare("SELECT v FROM t WHERE id = ?").expect("prepare");
+    let got: Vec<Vec<Value>> = get.query(&[Value::from(2)]).expect("query").collect();
+    assert_eq!(got, vec![vec![Value::from("b")]]);
+}
+
+#[test]
+fn rows_carry_column_names_and_changes() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute_batch("CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2), (3, 4);")
+        .expect("batch");
+    let rows = db
+        .query("SELECT a, b AS bee, a + b FROM t", ())
+        .expect("query");
+    assert_eq!(rows.columns(), ["a", "bee", "a + b"]);
+    assert_eq!(db.execute("UPDATE t SET a = a + 1", ()).expect("update"), 2);
+    assert_eq!(
+        db.execute("DELETE FROM t WHERE a > 3", ()).expect("delete"),
+        1
+    );
+}
+
+#[test]
+fn a_failing_statement_in_a_transaction_undoes_only_itself() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE)", ())
+        .expect("create");
+    db.execute("BEGIN", ()).expect("begin");
+    db.execute("INSERT INTO t VALUES (1, 'x')", ())
+        .expect("first");
+    let err = db
+        .execute("INSERT INTO t VALUES (2, 'y'), (3, 'x')", ())
+        .expect_err("unique");
+    assert_eq!(err.to_string(), "UNIQUE constraint failed: t.b");
+    assert!(db.in_transaction(), "the transaction stays open");
+    db.execute("INSERT INTO t VALUES (4, 'z')", ())
+        .expect("after the error");
+    db.execute("COMMIT", ()).expect("commit");
+    assert_eq!(
+        ints(db.query("SELECT a FROM t ORDER BY a", ()).expect("query")),
+        vec![vec![1], vec![4]]
+    );
+}
+
+#[test]
+fn sessions_isolate_transactions_and_readers_see_committed_data() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(a)", ()).expect("create");
+    db.execute("INSERT INTO t VALUES (1)", ()).expect("insert");
+    let writer = db.session();
+    let reader = db.session();
+    writer.execute("BEGIN", ()).expect("begin");
+    writer
+        .execute("INSERT INTO t VALUES (2)", ())
+        .expect("insert");
+    // Another thread reads while the writer works: it sees only row 1.
+    let seen = std::thread::scope(|s| {
+        s.spawn(|| ints(reader.query("SELECT count(*) FROM t", ()).expect("read")))
+            .join()
+            .expect("thread")
+    });
+    assert_eq!(seen, vec![vec![1]]);
+    // A second writer is refused while the first holds the write lock.
+    let err = reader
+        .execute("INSERT INTO t VALUES (3)", ())
+        .expect_err("busy");
+    assert!(matches!(err, Error::Busy(_)), "{err}");
+    writer.execute("COMMIT", ()).expect("commit");
+    assert_eq!(
+        ints(reader.query("SELECT count(*) FROM t", ()).expect("read")),
+        vec![vec![2]]
+    );
+}
+
+#[test]
+fn a_read_snapshot_is_stable_until_commit_and_cannot_upgrade_when_stale() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(a)", ()).expect("create");
+    let s = db.session();
+    s.execute("BEGIN", ()).expect("begin");
+    assert_eq!(
+        ints(s.query("SELECT count(*) FROM t", ()).expect("read")),
+        vec![vec![0]]
+    );
+    db.execute("INSERT INTO t VALUES (1)", ())
+        .expect("other session writes");
+    assert_eq!(
+        ints(s.query("SELECT count(*) FROM t", ()).expect("read")),
+        vec![vec![0]],
+        "the snapshot does not move"
+    );
+    let err = s
+        .execute("INSERT INTO t VALUES (2)", ())
+        .expect_err("stale");
+    assert!(matches!(err, Error::Busy(_)), "{err}");
+    s.execute("ROLLBACK", ()).expect("rollback");
+    assert_eq!(
+        ints(s.query("SELECT count(*) FROM t", ()).expect("read")),
+        vec![vec![1]]
+    );
+}
+
+#[test]
+fn a_transaction_larger_than_the_buffer_pool_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.db");
+    let options = Options {
+        pool_frames: 16,
+        ..Options::default()
+    };
+    {
+        let db = Database::open_with(&path, options.clone()).expect("open");
+        db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT)", ())
+            .expect("create");
+        db.execute("CREATE INDEX t_body ON t(body)", ())
+            .expect("index");
+        db.execute("BEGIN", ()).expect("begin");
+        let mut insert = db
+            .prepare("INSERT INTO t(body) VALUES (?)")
+            .expect("prepare");
+        for i in 0..3000 {
+            insert
+                .execute(&[Value::from(format!("row {i:05} {}", "x".repeat(200)))])
+                .expect("insert");
+        }
+        db.execute("COMMIT", ()).expect("commit");
+        assert!(db.stats().spills > 0, "the pool had to spill");
+    }
+    let db = Database::open_with(&path, options).expect("reopen");
+    assert_eq!(
+        ints(db.query("SELECT count(*) FROM t", ()).expect("count")),
+        vec![vec![3000]]
+    );
+    let rows: Vec<Vec<Value>> = db
+        .query("PRAGMA integrity_check", ())
+        .expect("check")
+        .collect();
+    assert_eq!(rows, vec![vec![Value::from("ok")]]);
+}
+
+#[test]
+fn errors_are_typed_and_worded_as_sqlite_words_them() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("CREATE TABLE t(a NOT NULL, b CHECK (b > 0))", ())
+        .expect("create");
+    let cases = [
+        ("SELECT * FROM nope", "no such table: nope"),
+        ("SELECT nope FROM t", "no such column: nope"),
+        (
+            "INSERT INTO t VALUES (NULL, 1)",
+            "NOT NULL constraint failed: t.a",
+        ),
+        (
+            "INSERT INTO t VALUES (1, 0)",
+            "CHECK constraint failed: b > 0",
+        ),
+        ("COMMIT", "cannot commit - no transaction is active"),
+        ("CREATE TABLE t(x)", "table t already exists"),
+        (
+            "SELECT count(*) FROM t WHERE count(*) > 1",
+            "misuse of aggregate: count()",
+        ),
+        ("SELECT 1 FROM t, t", "not supported: joins"),
+    ];
+    for (sql, message) in cases {
+        let err = db.query(sql, ()).expect_err(sql);
+        assert_eq!(err.to_string(), message, "{sql}");
+    }
+    let err = db.query("SELEC 1", ()).expect_err("syntax");
+    assert!(
+        matches!(err, Error::Sql(walnut_sql::SqlError::Syntax(_))),
+        "{err}"
+    );
+}
+
+#[test]
+fn page_size_can_change_before_the_first_table_only() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute("PRAGMA page_size = 1024", ()).expect("set");
+    assert_eq!(
+        ints(db.query("PRAGMA page_size", ()).expect("read")),
+        vec![vec![1024]]
+    );
+    db.execute("CREATE TABLE t(a)", ()).expect("create");
+    let err = db
+        .execute("PRAGMA page_size = 8192", ())
+        .expect_err("too late");
+    assert!(err.to_string().contains("before the first table"), "{err}");
+    db.execute("PRAGMA cache_size = 64", ())
+        .expect("resize the pool");
+    assert_eq!(
+        ints(db.query("PRAGMA cache_size", ()).expect("read")),
+        vec![vec![64]]
+    );
+    db.execute("INSERT INTO t VALUES (1)", ())
+        .expect("still works");
+}
+
+#[test]
+fn data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    {
+        let db = Database::open(&path).expect("open");
+        db.execute_batch(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+             INSERT INTO t(name) VALUES ('ann'), ('bob');
+             CREATE INDEX t_name ON t(name);",
+        )
+        .expect("batch");
+    }
+    let db = Database::open(&path).expect("reopen");
+    let rows: Vec<Vec<Value>> = db
+        .query("SELECT type, name, tbl_name, sql FROM sqlite_master", ())
+        .expect("schema")
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                Value::from("table"),
+                Value::from("t"),
+                Value::from("t"),
+                Value::from("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+            ],
+            vec![
+                Value::from("index"),
+                Value::from("sqlite_autoindex_t_1"),
+                Value::from("t"),
+                Value::Null
+            ],
+            vec![
+                Value::from("index"),
+                Value::from("t_name"),
+                Value::from("t"),
+                Value::from("CREATE INDEX t_name ON t(name)")
+            ],
+        ]
+    );
+    let err = db
+        .execute("INSERT INTO t(name) VALUES ('bob')", ())
+        .expect_err("unique");
+    assert_eq!(err.to_string(), "UNIQUE constraint failed: t.name");
+}

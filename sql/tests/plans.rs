@@ -1,0 +1,160 @@
+//! The planner's choices, as EXPLAIN QUERY PLAN prints them.
+//!
+//! Each snapshot is one query's plan over the same small schema:
+//!
+//! ```sql
+//! CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT, c REAL, d);
+//! CREATE INDEX t_a ON t(a);
+//! CREATE UNIQUE INDEX t_bc ON t(b, c DESC);
+//! ```
+//!
+//! The plans read as SQLite's do: SCAN (every row), SEARCH (a narrowed
+//! walk) USING INTEGER PRIMARY KEY or an INDEX with the constrained
+//! columns, and a TEMP B-TREE wherever rows must be sorted or grouped.
+
+use walnut_sql::{Database, Value};
+
+fn db() -> Database {
+    let db = Database::open_in_memory().expect("open");
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT, c REAL, d);
+         CREATE INDEX t_a ON t(a);
+         CREATE UNIQUE INDEX t_bc ON t(b, c DESC);",
+    )
+    .expect("schema");
+    db
+}
+
+fn plan(sql: &str) -> String {
+    let rows = db()
+        .query(&format!("EXPLAIN QUERY PLAN {sql}"), ())
+        .expect(sql);
+    let lines: Vec<String> = rows
+        .map(|r| match r.as_slice() {
+            [Value::Text(t)] => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    format!("{sql}\n{}", lines.join("\n"))
+}
+
+#[test]
+fn full_scan_when_nothing_narrows_the_search() {
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE d = 1"), @r"
+    SELECT * FROM t WHERE d = 1
+    QUERY PLAN
+    `--SCAN t
+    ");
+}
+
+#[test]
+fn rowid_equality_and_in_are_point_lookups() {
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE id = 5"), @r"
+    SELECT * FROM t WHERE id = 5
+    QUERY PLAN
+    `--SEARCH t USING INTEGER PRIMARY KEY (rowid=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE rowid IN (1, 2, 3)"), @r"
+    SELECT * FROM t WHERE rowid IN (1, 2, 3)
+    QUERY PLAN
+    `--SEARCH t USING INTEGER PRIMARY KEY (rowid=?)
+    ");
+}
+
+#[test]
+fn rowid_ranges_walk_part_of_the_table() {
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE id > 10 AND id <= 20"), @r"
+    SELECT * FROM t WHERE id > 10 AND id <= 20
+    QUERY PLAN
+    `--SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<=?)
+    ");
+}
+
+#[test]
+fn index_equality_range_and_in() {
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE a = 3"), @r"
+    SELECT * FROM t WHERE a = 3
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_a (a=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE a BETWEEN 3 AND 9"), @r"
+    SELECT * FROM t WHERE a BETWEEN 3 AND 9
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_a (a>=? AND a<=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE a IN (1, 2) AND d > 0"), @r"
+    SELECT * FROM t WHERE a IN (1, 2) AND d > 0
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_a (a=?)
+    ");
+}
+
+#[test]
+fn a_unique_index_with_every_column_fixed_wins() {
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE a = 1 AND b = 'x' AND c = 2.5"), @r"
+    SELECT * FROM t WHERE a = 1 AND b = 'x' AND c = 2.5
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_bc (b=? AND c=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE b = 'x' AND c > 1"), @r"
+    SELECT * FROM t WHERE b = 'x' AND c > 1
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_bc (b=? AND c>?)
+    ");
+}
+
+#[test]
+fn order_by_uses_the_scan_order_when_it_can() {
+    insta::assert_snapshot!(plan("SELECT * FROM t ORDER BY id DESC LIMIT 3"), @r"
+    SELECT * FROM t ORDER BY id DESC LIMIT 3
+    QUERY PLAN
+    `--SCAN t
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t ORDER BY a"), @r"
+    SELECT * FROM t ORDER BY a
+    QUERY PLAN
+    `--SCAN t USING INDEX t_a
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE b = 'x' ORDER BY c DESC"), @r"
+    SELECT * FROM t WHERE b = 'x' ORDER BY c DESC
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_bc (b=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t WHERE a > 1 ORDER BY d"), @r"
+    SELECT * FROM t WHERE a > 1 ORDER BY d
+    QUERY PLAN
+    |--SEARCH t USING INDEX t_a (a>?)
+    `--USE TEMP B-TREE FOR ORDER BY
+    ");
+}
+
+#[test]
+fn grouping_and_distinct_use_temporary_trees() {
+    insta::assert_snapshot!(plan("SELECT a, count(*) FROM t GROUP BY a ORDER BY 2"), @r"
+    SELECT a, count(*) FROM t GROUP BY a ORDER BY 2
+    QUERY PLAN
+    |--SCAN t
+    |--USE TEMP B-TREE FOR GROUP BY
+    `--USE TEMP B-TREE FOR ORDER BY
+    ");
+    insta::assert_snapshot!(plan("SELECT DISTINCT d FROM t"), @r"
+    SELECT DISTINCT d FROM t
+    QUERY PLAN
+    |--SCAN t
+    `--USE TEMP B-TREE FOR DISTINCT
+    ");
+}
+
+#[test]
+fn updates_and_deletes_search_like_queries() {
+    insta::assert_snapshot!(plan("UPDATE t SET d = 1 WHERE a = 2"), @r"
+    UPDATE t SET d = 1 WHERE a = 2
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_a (a=?)
+    ");
+    insta::assert_snapshot!(plan("DELETE FROM t WHERE id < 100"), @r"
+    DELETE FROM t WHERE id < 100
+    QUERY PLAN
+    `--SEARCH t USING INTEGER PRIMARY KEY (rowid<?)
+    ");
+}
