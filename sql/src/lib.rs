@@ -10,7 +10,8 @@
 //!      --scan/select/dml/ddl/pragma--> B+Trees (walnut-btree) --> pages (walnut-pager)
 //! ```
 //!
-//! * front end: [`parse`] (sqlparser, SQLite dialect, into [`ast`]),
+//! * front end: [`parse`] (sqlparser with SQLite's dialect and precedence,
+//!   [`dialect`], into [`ast`]),
 //!   [`render`] (trees back to text);
 //! * names and types: [`schema`] (tables and indexes as the catalog keeps
 //!   them), [`bind`] (names to row positions), [`expr`] (evaluation);
@@ -31,6 +32,7 @@ pub mod ast;
 pub mod bind;
 pub mod db;
 pub mod ddl;
+pub mod dialect;
 pub mod dml;
 pub mod error;
 pub mod expr;

@@ -45,7 +45,7 @@ use crate::error::SqlError;
 use crate::value::Value;
 use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
-use sqlparser::dialect::SQLiteDialect;
+use crate::dialect::WalnutDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -58,13 +58,13 @@ pub fn parse_sql(sql: &str) -> Result<Vec<sp::Statement>, SqlError> {
 
 /// The tokens of `sql`, with their locations.
 fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, SqlError> {
-    Tokenizer::new(&SQLiteDialect {}, sql)
+    Tokenizer::new(&WalnutDialect::default(), sql)
         .tokenize_with_location()
         .map_err(|e| SqlError::Syntax(sqlparser::parser::ParserError::from(e).to_string()))
 }
 
 fn parse_tokens(tokens: &[TokenWithSpan]) -> Result<Vec<sp::Statement>, SqlError> {
-    Parser::new(&SQLiteDialect {})
+    Parser::new(&WalnutDialect::default())
         .with_tokens_with_locations(sqlite_tokens(tokens))
         .parse_statements()
         .map_err(|e| SqlError::Syntax(e.to_string()))
@@ -1482,6 +1482,15 @@ impl<'a> ExprTranslator<'a> {
             }
             sp::Expr::Nested(inner) => self.expr(inner)?,
             sp::Expr::UnaryOp { op, expr } => {
+                // -9223372036854775808 is the smallest INTEGER, though
+                // 9223372036854775808 alone is too big for one (a REAL).
+                if *op == sp::UnaryOperator::Minus
+                    && let sp::Expr::Value(v) = expr.as_ref()
+                    && let sp::Value::Number(text, _) = &v.value
+                    && text == "9223372036854775808"
+                {
+                    return Ok(Expr::Literal(Value::Integer(i64::MIN)));
+                }
                 let op = match op {
                     sp::UnaryOperator::Minus => UnaryOp::Neg,
                     sp::UnaryOperator::Plus => UnaryOp::Plus,
