@@ -290,6 +290,17 @@ pub enum Statement {
     },
     /// `EXPLAIN stmt` or `EXPLAIN QUERY PLAN stmt`: both print the plan.
     Explain(Box<Statement>),
+    /// `REINDEX [table or index]`: rebuild indexes from their tables.
+    Reindex(Option<String>),
+}
+
+/// SQLite's index hint on the table of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexHint {
+    /// `NOT INDEXED`: no index may be used (rowid lookups still are).
+    NotIndexed,
+    /// `INDEXED BY name`: this index must be used.
+    IndexedBy(String),
 }
 
 /// The value of a PRAGMA: a number, a name or a string.

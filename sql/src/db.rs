@@ -42,7 +42,7 @@
 //! # Ok::<(), walnut_sql::Error>(())
 //! ```
 
-use crate::ast::Statement as Ast;
+use crate::ast::{IndexHint, Statement as Ast};
 use crate::bind::ParamSlots;
 use crate::error::{Error, Result};
 use crate::parse::{self, ParsedStatement};
@@ -402,7 +402,7 @@ impl Session {
                 }
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
-                let p = select::plan_select(schema, s, &slots)?;
+                let p = select::plan_select(schema, s, &slots, parsed.index_hint.as_ref())?;
                 let rows = select::run_select(
                     &ScanCtx {
                         src,
@@ -413,7 +413,7 @@ impl Session {
                 Ok(rows_of(p.columns, rows, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
-                let lines = explain(schema, inner, &slots)?;
+                let lines = explain(schema, inner, &slots, parsed.index_hint.as_ref())?;
                 let rows = crate::plan::render_tree(&lines)
                     .into_iter()
                     .map(|l| vec![Value::Text(l)])
@@ -423,7 +423,15 @@ impl Session {
             write => {
                 let text = statement_text(sql);
                 self.with_write(&mut txn, |tx, schema| {
-                    let changes = write_statement(tx, schema, write, &slots, &params, &text)?;
+                    let changes = write_statement(
+                        tx,
+                        schema,
+                        write,
+                        &slots,
+                        &params,
+                        &text,
+                        parsed.index_hint.as_ref(),
+                    )?;
                     Ok(rows_of(Vec::new(), Vec::new(), changes))
                 })
             }
@@ -683,6 +691,7 @@ fn write_statement(
     slots: &ParamSlots,
     params: &[Value],
     text: &str,
+    hint: Option<&IndexHint>,
 ) -> Result<u64> {
     match stmt {
         Ast::CreateTable(ct) => ddl::create_table(tx, schema, ct, text).map(|_| 0),
@@ -702,21 +711,27 @@ fn write_statement(
             column_sql,
         } => ddl::add_column(tx, schema, table, column, column_sql).map(|_| 0),
         Ast::Insert(i) => dml::insert(tx, schema, i, slots, params),
-        Ast::Update(u) => dml::update(tx, schema, u, slots, params),
-        Ast::Delete(d) => dml::delete(tx, schema, d, slots, params),
+        Ast::Update(u) => dml::update(tx, schema, u, slots, params, hint),
+        Ast::Delete(d) => dml::delete(tx, schema, d, slots, params, hint),
+        Ast::Reindex(name) => ddl::reindex(tx, schema, name.as_deref()).map(|_| 0),
         other => Err(Error::Invalid(format!("cannot run {other:?} as a write"))),
     }
 }
 
 /// The EXPLAIN lines of a statement.
-fn explain(schema: &Schema, stmt: &Ast, slots: &ParamSlots) -> Result<Vec<String>> {
+fn explain(
+    schema: &Schema,
+    stmt: &Ast,
+    slots: &ParamSlots,
+    hint: Option<&IndexHint>,
+) -> Result<Vec<String>> {
     Ok(match stmt {
-        Ast::Select(s) => select::explain(&select::plan_select(schema, s, slots)?),
-        Ast::Update(u) => dml::explain_search(schema, &u.table, u.filter.as_ref(), slots)?,
-        Ast::Delete(d) => dml::explain_search(schema, &d.table, d.filter.as_ref(), slots)?,
+        Ast::Select(s) => select::explain(&select::plan_select(schema, s, slots, hint)?),
+        Ast::Update(u) => dml::explain_search(schema, &u.table, u.filter.as_ref(), slots, hint)?,
+        Ast::Delete(d) => dml::explain_search(schema, &d.table, d.filter.as_ref(), slots, hint)?,
         Ast::Insert(i) => match &i.source {
             crate::ast::InsertSource::Select(s) => {
-                select::explain(&select::plan_select(schema, s, slots)?)
+                select::explain(&select::plan_select(schema, s, slots, None)?)
             }
             _ => Vec::new(),
         },

@@ -15,7 +15,7 @@ use crate::bind::{Binder, ParamSlots};
 use crate::error::{Error, Result};
 use crate::rows::index_key;
 use crate::scan::{ScanCtx, scan};
-use crate::schema::{self, Schema, StoredObject, autoindex_name, design_table, key};
+use crate::schema::{Schema, StoredObject, autoindex_name, design_table, key};
 use walnut_btree::{Catalog, EntryKind, InsertMode};
 use walnut_pager::WriteTxn;
 
@@ -443,8 +443,58 @@ pub fn add_column(
     Ok(())
 }
 
-#[allow(dead_code)]
-fn unused(_: schema::IndexOrigin) {}
+/// REINDEX: empties the named index (or every index of the named table,
+/// or every index) and refills it from its table.
+pub fn reindex(tx: &WriteTxn, schema: &Schema, name: Option<&str>) -> Result<()> {
+    let targets: Vec<_> = match name {
+        None => schema.indexes().cloned().collect(),
+        Some(n) => match (schema.find_index(n), schema.find_table(n)) {
+            (Some(i), _) => vec![i.clone()],
+            (None, Some(t)) => schema.indexes_of(&t.name),
+            (None, None) => {
+                return Err(Error::Invalid(
+                    "unable to identify the object to be reindexed".into(),
+                ));
+            }
+        },
+    };
+    for index in targets {
+        let table = schema.table(&index.table)?.clone();
+        let tree = walnut_btree::BTree::open(index.root);
+        let mut keys = Vec::new();
+        for kv in tree.iter(tx)? {
+            keys.push(kv?.0);
+        }
+        for k in keys {
+            tree.delete(tx, &k)?;
+        }
+        let plan = crate::plan::plan_scan(&table, &[], None, &[]);
+        let n = table.columns.len();
+        let mut rows = Vec::new();
+        scan(
+            &ScanCtx {
+                src: tx,
+                params: &[],
+            },
+            &plan,
+            &mut |row| {
+                rows.push(row);
+                Ok(true)
+            },
+        )?;
+        for row in rows {
+            if let Some(crate::Value::Integer(rowid)) = row.get(n) {
+                tree.insert(
+                    tx,
+                    &index_key(&index, &row, *rowid),
+                    &[],
+                    InsertMode::Upsert,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -202,7 +202,9 @@ mod tests {
     fn eval(sql: &str) -> Value {
         let db = Database::open_in_memory().expect("open");
         let mut rows = db.query(&format!("SELECT {sql}"), ()).expect(sql);
-        rows.next().and_then(|r| r.into_iter().next()).expect("one value")
+        rows.next()
+            .and_then(|r| r.into_iter().next())
+            .expect("one value")
     }
 
     /// Each expression groups differently under the generic table; the

@@ -21,7 +21,7 @@
 //! visited twice.
 
 use crate::affinity::{self, Affinity};
-use crate::ast::{Conflict, Delete, Insert, InsertSource, Update};
+use crate::ast::{Conflict, Delete, IndexHint, Insert, InsertSource, Update};
 use crate::bind::{Binder, ParamSlots, is_rowid_name};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
@@ -322,7 +322,7 @@ pub fn insert(
                 .collect::<Result<Vec<_>>>()?
         }
         InsertSource::Select(s) => {
-            let p = select::plan_select(schema, s, slots)?;
+            let p = select::plan_select(schema, s, slots, None)?;
             select::run_select(&ScanCtx { src: tx, params }, &p)?
         }
     };
@@ -378,6 +378,7 @@ pub fn update(
     upd: &Update,
     slots: &ParamSlots,
     params: &[Value],
+    hint: Option<&IndexHint>,
 ) -> Result<u64> {
     let t = Target::new(schema, &upd.table)?;
     let table = t.table.clone();
@@ -397,7 +398,9 @@ pub fn update(
         sets.push((col, b.bind(e)?));
     }
     let filter = upd.filter.as_ref().map(|f| b.bind(f)).transpose()?;
-    let plan = plan::plan_scan(&table, &t.indexes, filter, &[]);
+    let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
+    let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
+    plan::force_hint(&mut plan, &allowed, hint);
     let mut victims = Vec::new();
     scan(&ScanCtx { src: tx, params }, &plan, &mut |row| {
         victims.push(row);
@@ -435,12 +438,15 @@ pub fn delete(
     del: &Delete,
     slots: &ParamSlots,
     params: &[Value],
+    hint: Option<&IndexHint>,
 ) -> Result<u64> {
     let t = Target::new(schema, &del.table)?;
     let table = t.table.clone();
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);
     let filter = del.filter.as_ref().map(|f| b.bind(f)).transpose()?;
-    let plan = plan::plan_scan(&table, &t.indexes, filter, &[]);
+    let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
+    let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
+    plan::force_hint(&mut plan, &allowed, hint);
     let mut victims = Vec::new();
     scan(&ScanCtx { src: tx, params }, &plan, &mut |row| {
         victims.push(row);
@@ -463,15 +469,13 @@ pub fn explain_search(
     table: &str,
     filter: Option<&crate::ast::Expr>,
     slots: &ParamSlots,
+    hint: Option<&IndexHint>,
 ) -> Result<Vec<String>> {
     let table = schema.table(table)?.clone();
-    let indexes = schema.indexes_of(&table.name);
+    let indexes = plan::allowed_indexes(&table, schema.indexes_of(&table.name), hint)?;
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);
     let filter = filter.map(|f| b.bind(f)).transpose()?;
-    Ok(vec![plan::describe(&plan::plan_scan(
-        &table,
-        &indexes,
-        filter,
-        &[],
-    ))])
+    let mut p = plan::plan_scan(&table, &indexes, filter, &[]);
+    plan::force_hint(&mut p, &indexes, hint);
+    Ok(vec![plan::describe(&p)])
 }

@@ -41,11 +41,11 @@ use crate::ast::{
     self, BinaryOp, Conflict, Expr, IndexedColumn, InsertSource, OrderTerm, Param, PragmaValue,
     SelectItem, Statement, TableRef, UnaryOp,
 };
+use crate::dialect::WalnutDialect;
 use crate::error::SqlError;
 use crate::value::Value;
 use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
-use crate::dialect::WalnutDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -306,6 +306,8 @@ pub struct ParsedStatement {
     /// the next index at its first appearance and reuses it when the name
     /// appears again; a `?` after it continues after that index.
     pub param_names: Vec<(String, usize)>,
+    /// SQLite's `INDEXED BY` / `NOT INDEXED` on the statement's table.
+    pub index_hint: Option<ast::IndexHint>,
 }
 
 /// Parses exactly one statement: a text from [`split_statements`], or any
@@ -316,7 +318,19 @@ pub struct ParsedStatement {
 /// for valid SQL that walnut does not implement; [`SqlError::Schema`] for
 /// a table SQLite would refuse (two primary keys).
 pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
-    let tokens = tokenize(sql)?;
+    let (tokens, mut hints) = strip_index_hints(tokenize(sql)?)?;
+    if hints.len() > 1 {
+        return Err(unsupported("more than one INDEXED BY / NOT INDEXED"));
+    }
+    if let Some(statement) = reindex(&tokens)? {
+        return Ok(ParsedStatement {
+            text: sql.trim().trim_end_matches(';').trim_end().to_string(),
+            statement,
+            param_count: 0,
+            param_names: Vec::new(),
+            index_hint: None,
+        });
+    }
     let mut t = Translator {
         exprs: ExprTranslator::new(sql),
         source: sql,
@@ -330,12 +344,81 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
             _ => return Err(more_than_one()),
         },
     };
+    let index_hint = hints.pop();
+    if index_hint.is_some()
+        && !matches!(
+            statement,
+            Statement::Select(_) | Statement::Update(_) | Statement::Delete(_)
+        )
+    {
+        return Err(unsupported(
+            "INDEXED BY / NOT INDEXED outside SELECT, UPDATE, DELETE",
+        ));
+    }
     Ok(ParsedStatement {
         text: t.statement_text(),
         statement,
         param_count: t.exprs.max_param,
         param_names: t.exprs.names,
+        index_hint,
     })
+}
+
+/// Takes SQLite's `INDEXED BY name` and `NOT INDEXED` (which sqlparser
+/// does not read) out of the token stream, returning them separately.
+fn strip_index_hints(
+    tokens: Vec<TokenWithSpan>,
+) -> Result<(Vec<TokenWithSpan>, Vec<ast::IndexHint>), SqlError> {
+    let word = |t: &TokenWithSpan, w: &str| matches!(&t.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&k| !matches!(tokens[k].token, Token::Whitespace(_)))
+        .collect();
+    let mut drop = vec![false; tokens.len()];
+    let mut hints = Vec::new();
+    for (n, &k) in significant.iter().enumerate() {
+        let next = significant.get(n + 1).map(|&j| &tokens[j]);
+        if word(&tokens[k], "NOT") && next.is_some_and(|t| word(t, "INDEXED")) {
+            drop[k] = true;
+            drop[significant[n + 1]] = true;
+            hints.push(ast::IndexHint::NotIndexed);
+        } else if word(&tokens[k], "INDEXED") && next.is_some_and(|t| word(t, "BY")) {
+            let name = significant.get(n + 2).map(|&j| (j, &tokens[j].token));
+            let Some((j, Token::Word(w))) = name else {
+                return Err(SqlError::Syntax("INDEXED BY needs an index name".into()));
+            };
+            drop[k] = true;
+            drop[significant[n + 1]] = true;
+            drop[j] = true;
+            hints.push(ast::IndexHint::IndexedBy(w.value.clone()));
+        }
+    }
+    let kept = tokens
+        .into_iter()
+        .zip(drop)
+        .filter_map(|(t, d)| (!d).then_some(t))
+        .collect();
+    Ok((kept, hints))
+}
+
+/// `REINDEX [name]`, which sqlparser does not read.
+fn reindex(tokens: &[TokenWithSpan]) -> Result<Option<Statement>, SqlError> {
+    let words: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_) | Token::SemiColon))
+        .collect();
+    match words.as_slice() {
+        [Token::Word(w), rest @ ..]
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("REINDEX") =>
+        {
+            match rest {
+                [] => Ok(Some(Statement::Reindex(None))),
+                [Token::Word(n)] => Ok(Some(Statement::Reindex(Some(n.value.clone())))),
+                _ => Err(SqlError::Syntax("REINDEX takes at most one name".into())),
+            }
+        }
+        _ => Ok(None),
+    }
 }
 
 fn more_than_one() -> SqlError {

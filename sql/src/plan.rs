@@ -152,6 +152,55 @@ enum TermOp {
     Ge,
 }
 
+/// The indexes a statement may use under its index hint.
+pub fn allowed_indexes(
+    table: &Table,
+    indexes: Vec<Arc<Index>>,
+    hint: Option<&crate::ast::IndexHint>,
+) -> crate::error::Result<Vec<Arc<Index>>> {
+    use crate::ast::IndexHint;
+    match hint {
+        None => Ok(indexes),
+        Some(IndexHint::NotIndexed) => Ok(Vec::new()),
+        Some(IndexHint::IndexedBy(name)) => {
+            let chosen: Vec<Arc<Index>> = indexes
+                .into_iter()
+                .filter(|i| i.name.eq_ignore_ascii_case(name))
+                .collect();
+            if chosen.is_empty() {
+                return Err(crate::error::Error::NoSuch {
+                    kind: "index",
+                    name: format!("{name} (on table {})", table.name),
+                });
+            }
+            Ok(chosen)
+        }
+    }
+}
+
+/// Makes a plan honour `INDEXED BY`: if the planner did not pick the
+/// named index (the only one it was offered), the rows are read by a
+/// full walk of that index, as SQLite does.
+pub fn force_hint(
+    plan: &mut ScanPlan,
+    indexes: &[Arc<Index>],
+    hint: Option<&crate::ast::IndexHint>,
+) {
+    if let Some(crate::ast::IndexHint::IndexedBy(name)) = hint {
+        let used = matches!(&plan.access, Access::Index { index, .. } if index.name.eq_ignore_ascii_case(name));
+        if let (false, Some(index)) = (used, indexes.first()) {
+            plan.access = Access::Index {
+                index: index.clone(),
+                eq: Vec::new(),
+                low: None,
+                high: None,
+                reverse: false,
+            };
+            plan.ordered = false;
+        }
+    }
+}
+
 /// Splits a bound condition into its AND-ed parts.
 pub fn split_and(e: &BExpr) -> Vec<&BExpr> {
     match e {

@@ -82,7 +82,12 @@ pub struct SelectPlan {
 }
 
 /// Plans a SELECT against `schema`.
-pub fn plan_select(schema: &Schema, s: &Select, params: &ParamSlots) -> Result<SelectPlan> {
+pub fn plan_select(
+    schema: &Schema,
+    s: &Select,
+    params: &ParamSlots,
+    hint: Option<&crate::ast::IndexHint>,
+) -> Result<SelectPlan> {
     let mut master_rows = None;
     let table = match &s.from {
         Some(t) => match schema.find_table(&t.name) {
@@ -297,9 +302,10 @@ pub fn plan_select(schema: &Schema, s: &Select, params: &ParamSlots) -> Result<S
             let indexes = if master_rows.is_some() {
                 Vec::new()
             } else {
-                schema.indexes_of(&t.name)
+                plan::allowed_indexes(t, schema.indexes_of(&t.name), hint)?
             };
             let mut p = plan::plan_scan(t, &indexes, filter, &hints);
+            plan::force_hint(&mut p, &indexes, hint);
             if let Some(rows) = master_rows.take() {
                 p.access = plan::Access::Materialized {
                     rows,
