@@ -408,6 +408,22 @@ pub fn add_column(
     }
     let slots = ParamSlots::default();
     check_default(column, &slots)?;
+    // Existing rows read the default from the stored text, so SQLite takes
+    // only a literal (possibly signed) here.
+    if let Some(d) = &column.default {
+        let literal = match d {
+            crate::ast::Expr::Literal(_) => true,
+            crate::ast::Expr::Unary { expr, .. } => {
+                matches!(expr.as_ref(), crate::ast::Expr::Literal(_))
+            }
+            _ => false,
+        };
+        if !literal {
+            return Err(Error::Invalid(
+                "Cannot add a column with non-constant default".into(),
+            ));
+        }
+    }
     let default_is_null = match &column.default {
         None => true,
         Some(d) => {
@@ -418,7 +434,8 @@ pub fn add_column(
             )
         }
     };
-    if column.not_null && default_is_null {
+    let has_rows = walnut_btree::BTree::open(t.root).cursor(tx).first()?;
+    if column.not_null && default_is_null && has_rows {
         return Err(Error::Invalid(
             "Cannot add a NOT NULL column with default value NULL".into(),
         ));

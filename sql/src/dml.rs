@@ -93,6 +93,9 @@ impl Target {
 fn rowid_of(v: &Value) -> Result<i64> {
     match affinity::apply(Affinity::Integer, v.clone()) {
         Value::Integer(i) => Ok(i),
+        // -2^63 as a REAL is an exact integer, too big for the affinity's
+        // conversion test but a valid rowid.
+        Value::Real(r) if r == -9_223_372_036_854_775_808.0 => Ok(i64::MIN),
         _ => Err(Error::DatatypeMismatch),
     }
 }
@@ -323,6 +326,9 @@ pub fn insert(
         }
         InsertSource::Select(s) => {
             let p = select::plan_select(schema, s, slots, None)?;
+            if p.columns.len() != targets.len() {
+                return Err(arity_error(&table, ins, p.columns.len(), targets.len()));
+            }
             select::run_select(&ScanCtx { src: tx, params }, &p)?
         }
     };
@@ -330,15 +336,7 @@ pub fn insert(
     for values in source_rows {
         let default_only = matches!(ins.source, InsertSource::DefaultValues);
         if !default_only && values.len() != targets.len() {
-            return Err(Error::Invalid(match &ins.columns {
-                Some(_) => format!("{} values for {} columns", values.len(), targets.len()),
-                None => format!(
-                    "table {} has {} columns but {} values were supplied",
-                    table.name,
-                    n,
-                    values.len()
-                ),
-            }));
+            return Err(arity_error(&table, ins, values.len(), targets.len()));
         }
         let mut row: Vec<Value> = Vec::with_capacity(n + 1);
         let mut given = vec![false; n + 1];
@@ -369,6 +367,16 @@ pub fn insert(
         }
     }
     Ok(count)
+}
+
+fn arity_error(table: &Table, ins: &Insert, values: usize, columns: usize) -> Error {
+    Error::Invalid(match &ins.columns {
+        Some(_) => format!("{values} values for {columns} columns"),
+        None => format!(
+            "table {} has {columns} columns but {values} values were supplied",
+            table.name
+        ),
+    })
 }
 
 /// Runs an UPDATE; returns the number of rows changed.
@@ -407,10 +415,15 @@ pub fn update(
         Ok(true)
     })?;
     let mut count = 0;
-    for old in victims {
-        let old_rowid = match old.get(n) {
+    for collected in victims {
+        let old_rowid = match collected.get(n) {
             Some(Value::Integer(r)) => *r,
             _ => return Err(Error::Corrupt("row without a rowid".into())),
+        };
+        // Read the row afresh: an earlier row's OR REPLACE may have
+        // deleted it (then it is skipped, as in SQLite).
+        let Some(old) = fetch_row(tx, &table, old_rowid)? else {
+            continue;
         };
         let env = Env {
             row: &old,

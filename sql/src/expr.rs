@@ -359,8 +359,16 @@ impl BExpr {
 
     /// Evaluates the expression as a condition: true only if non-NULL and
     /// numerically nonzero.
+    ///
+    /// AND-ed terms are tested one by one, left to right, and the first
+    /// that is not true ends the test (a NULL counts as false here), so a
+    /// term after it is never evaluated and cannot fail, as in SQLite's
+    /// WHERE clauses.
     pub fn test(&self, env: &Env<'_>) -> Result<bool> {
-        Ok(ops::truthiness(&self.eval(env)?) == Some(true))
+        match self {
+            BExpr::And(a, b) => Ok(a.test(env)? && b.test(env)?),
+            _ => Ok(ops::truthiness(&self.eval(env)?) == Some(true)),
+        }
     }
 }
 
