@@ -409,8 +409,11 @@ pub fn add_column(
     let slots = ParamSlots::default();
     check_default(column, &slots)?;
     // Existing rows read the default from the stored text, so SQLite takes
-    // only a literal (possibly signed) here.
-    if let Some(d) = &column.default {
+    // only a literal (possibly signed) when there are any.
+    let has_rows = walnut_btree::BTree::open(t.root).cursor(tx).first()?;
+    if let Some(d) = &column.default
+        && has_rows
+    {
         let literal = match d {
             crate::ast::Expr::Literal(_) => true,
             crate::ast::Expr::Unary { expr, .. } => {
@@ -434,7 +437,6 @@ pub fn add_column(
             )
         }
     };
-    let has_rows = walnut_btree::BTree::open(t.root).cursor(tx).first()?;
     if column.not_null && default_is_null && has_rows {
         return Err(Error::Invalid(
             "Cannot add a NOT NULL column with default value NULL".into(),

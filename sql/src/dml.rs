@@ -95,7 +95,7 @@ fn rowid_of(v: &Value) -> Result<i64> {
         Value::Integer(i) => Ok(i),
         // -2^63 as a REAL is an exact integer, too big for the affinity's
         // conversion test but a valid rowid.
-        Value::Real(r) if r == -9_223_372_036_854_775_808.0 => Ok(i64::MIN),
+        Value::Real(-9_223_372_036_854_775_808.0) => Ok(i64::MIN),
         _ => Err(Error::DatatypeMismatch),
     }
 }
@@ -344,7 +344,10 @@ pub fn insert(
             given[c] = !default_only;
         }
         for (c, &is_given) in given.iter().enumerate().take(n) {
-            row.push(if is_given {
+            // An omitted INTEGER PRIMARY KEY gets a new rowid, whatever
+            // its DEFAULT says (as in SQLite).
+            let fresh_rowid = table.rowid_alias == Some(c);
+            row.push(if is_given || fresh_rowid {
                 Value::Null
             } else {
                 t.default_value(c)?

@@ -238,7 +238,14 @@ fn direct(op: CmpOp) -> Option<TermOp> {
 /// Whether comparing a column of affinity `col_aff` with a value of
 /// affinity `val_aff` leaves the column's values as stored.
 fn column_unconverted(col_aff: Affinity, val_aff: Option<Affinity>) -> bool {
-    col_aff != Affinity::Blob || val_aff.is_none()
+    match ops::comparison_affinity(Some(col_aff), val_aff) {
+        None => true,
+        // Numeric affinity leaves a numeric column's values as stored
+        // (its text values do not look like numbers, or they would have
+        // been converted on the way in); TEXT leaves a TEXT column's.
+        Some(a) if a.is_numeric() => col_aff.is_numeric(),
+        Some(a) => a == col_aff,
+    }
 }
 
 fn analyze(e: &BExpr) -> Option<Term> {
