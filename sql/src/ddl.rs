@@ -14,7 +14,7 @@ use crate::ast::{ColumnDef, CreateIndex, CreateTable};
 use crate::bind::{Binder, ParamSlots};
 use crate::error::{Error, Result};
 use crate::rows::index_key;
-use crate::scan::{ScanCtx, scan};
+use crate::scan::{all_rows, row_rowid};
 use crate::schema::{Schema, StoredObject, autoindex_name, design_table, key};
 use walnut_btree::{Catalog, EntryKind, InsertMode};
 use walnut_pager::WriteTxn;
@@ -237,41 +237,15 @@ pub fn create_index(tx: &WriteTxn, schema: &Schema, ci: &CreateIndex, text: &str
         .find_index(&ci.name)
         .cloned()
         .ok_or_else(|| Error::Corrupt(format!("index {} vanished", ci.name)))?;
-    let mut plan = crate::plan::plan_scan(&table, &[], None, &[]);
-    plan.filter = None;
-    let mut rows = Vec::new();
-    scan(
-        &ScanCtx {
-            src: tx,
-            params: &[],
-        },
-        &plan,
-        &mut |row| {
-            rows.push(row);
-            Ok(true)
-        },
-    )?;
-    let n = table.columns.len();
-    for row in rows {
-        let rowid = match row.get(n) {
-            Some(crate::Value::Integer(r)) => *r,
-            _ => return Err(Error::Corrupt("row without a rowid".into())),
-        };
+    for row in all_rows(tx, &table)? {
+        let rowid = row_rowid(&row)?;
         if index.unique {
             let values = crate::rows::index_values(&index, &row);
             if !values.iter().any(|v| matches!(v, crate::Value::Null)) {
                 let prefix = crate::rows::index_prefix(&index, &values);
                 let mut c = tree.cursor(tx);
                 if c.seek_ge(&prefix)? && c.key()?.starts_with(&prefix) {
-                    let cols: Vec<String> = index
-                        .columns
-                        .iter()
-                        .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-                        .collect();
-                    return Err(Error::Constraint {
-                        kind: "UNIQUE",
-                        detail: cols.join(", "),
-                    });
+                    return Err(crate::dml::unique_failed(&table, &index));
                 }
             }
         }
@@ -487,29 +461,9 @@ pub fn reindex(tx: &WriteTxn, schema: &Schema, name: Option<&str>) -> Result<()>
         for k in keys {
             tree.delete(tx, &k)?;
         }
-        let plan = crate::plan::plan_scan(&table, &[], None, &[]);
-        let n = table.columns.len();
-        let mut rows = Vec::new();
-        scan(
-            &ScanCtx {
-                src: tx,
-                params: &[],
-            },
-            &plan,
-            &mut |row| {
-                rows.push(row);
-                Ok(true)
-            },
-        )?;
-        for row in rows {
-            if let Some(crate::Value::Integer(rowid)) = row.get(n) {
-                tree.insert(
-                    tx,
-                    &index_key(&index, &row, *rowid),
-                    &[],
-                    InsertMode::Upsert,
-                )?;
-            }
+        for row in all_rows(tx, &table)? {
+            let rowid = row_rowid(&row)?;
+            tree.insert(tx, &index_key(&index, &row, rowid), &[], InsertMode::Upsert)?;
         }
     }
     Ok(())

@@ -219,6 +219,7 @@ mod tests {
         assert_eq!(eval("1 + 2 << 3"), Value::Integer(24));
         assert_eq!(eval("1 << 63"), Value::Integer(i64::MIN));
         assert_eq!(eval("-9223372036854775808"), Value::Integer(i64::MIN));
+        assert_eq!(format!("{:?}", eval("-0.0")), "Real(-0.0)");
         assert_eq!(eval("'abc' NOT GLOB 'A*'"), Value::Integer(1));
         assert_eq!(eval("NOT 1 = 2"), Value::Integer(1));
         assert_eq!(eval("1 IS NOT NULL AND 2 = 2"), Value::Integer(1));

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
 use crate::plan;
 use crate::rows::{self, encode_row, index_key, index_key_rowid, index_values, rowid_key};
-use crate::scan::{ScanCtx, fetch_row, scan};
+use crate::scan::{ScanCtx, collect, fetch_row, row_rowid};
 use crate::schema::{Index, Schema, Table};
 use crate::select;
 use crate::value::Value;
@@ -223,17 +223,7 @@ fn store_row(
             let other = index_key_rowid(index, &key)?;
             if Some(other) != old_rowid && other != rowid {
                 match conflict {
-                    Conflict::Abort => {
-                        let cols: Vec<String> = index
-                            .columns
-                            .iter()
-                            .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
-                            .collect();
-                        return Err(Error::Constraint {
-                            kind: "UNIQUE",
-                            detail: cols.join(", "),
-                        });
-                    }
+                    Conflict::Abort => return Err(unique_failed(table, index)),
                     Conflict::Ignore => return Ok(false),
                     Conflict::Replace => doomed.push(other),
                 }
@@ -276,6 +266,19 @@ fn store_row(
         )?;
     }
     Ok(true)
+}
+
+/// `UNIQUE constraint failed: t.a, t.b`.
+pub fn unique_failed(table: &Table, index: &Index) -> Error {
+    let cols: Vec<String> = index
+        .columns
+        .iter()
+        .map(|&c| format!("{}.{}", table.name, table.columns[c].name))
+        .collect();
+    Error::Constraint {
+        kind: "UNIQUE",
+        detail: cols.join(", "),
+    }
 }
 
 fn not_null(table: &Table, col: usize) -> Error {
@@ -412,17 +415,10 @@ pub fn update(
     let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
     let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
     plan::force_hint(&mut plan, &allowed, hint);
-    let mut victims = Vec::new();
-    scan(&ScanCtx { src: tx, params }, &plan, &mut |row| {
-        victims.push(row);
-        Ok(true)
-    })?;
+    let victims = collect(&ScanCtx { src: tx, params }, &plan)?;
     let mut count = 0;
     for collected in victims {
-        let old_rowid = match collected.get(n) {
-            Some(Value::Integer(r)) => *r,
-            _ => return Err(Error::Corrupt("row without a rowid".into())),
-        };
+        let old_rowid = row_rowid(&collected)?;
         // Read the row afresh: an earlier row's OR REPLACE may have
         // deleted it (then it is skipped, as in SQLite).
         let Some(old) = fetch_row(tx, &table, old_rowid)? else {
@@ -463,17 +459,9 @@ pub fn delete(
     let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
     let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
     plan::force_hint(&mut plan, &allowed, hint);
-    let mut victims = Vec::new();
-    scan(&ScanCtx { src: tx, params }, &plan, &mut |row| {
-        victims.push(row);
-        Ok(true)
-    })?;
-    let n = table.columns.len();
+    let victims = collect(&ScanCtx { src: tx, params }, &plan)?;
     for row in &victims {
-        let rowid = match row.get(n) {
-            Some(Value::Integer(r)) => *r,
-            _ => return Err(Error::Corrupt("row without a rowid".into())),
-        };
+        let rowid = row_rowid(row)?;
         delete_row(tx, &t, rowid, row)?;
     }
     Ok(victims.len() as u64)

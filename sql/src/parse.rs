@@ -1574,6 +1574,18 @@ impl<'a> ExprTranslator<'a> {
                 {
                     return Ok(Expr::Literal(Value::Integer(i64::MIN)));
                 }
+                // A negative number is a literal in SQLite (so `-0.0` is
+                // the REAL -0.0, not 0 - 0.0).
+                if *op == sp::UnaryOperator::Minus
+                    && let sp::Expr::Value(v) = expr.as_ref()
+                    && let sp::Value::Number(text, _) = &v.value
+                {
+                    match number(text)? {
+                        Value::Integer(i) => return Ok(Expr::Literal(Value::Integer(-i))),
+                        Value::Real(r) => return Ok(Expr::Literal(Value::Real(-r))),
+                        _ => {}
+                    }
+                }
                 let op = match op {
                     sp::UnaryOperator::Minus => UnaryOp::Neg,
                     sp::UnaryOperator::Plus => UnaryOp::Plus,

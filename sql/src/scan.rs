@@ -371,6 +371,31 @@ fn walk_index(
     Ok(true)
 }
 
+/// Every row the plan finds, collected (for statements that change the
+/// rows they read, and must finish reading first).
+pub fn collect(ctx: &ScanCtx<'_>, plan: &ScanPlan) -> Result<Vec<Vec<Value>>> {
+    let mut rows = Vec::new();
+    scan(ctx, plan, &mut |row| {
+        rows.push(row);
+        Ok(true)
+    })?;
+    Ok(rows)
+}
+
+/// Every row of a table, in rowid order.
+pub fn all_rows(src: &dyn PageSource, table: &std::sync::Arc<Table>) -> Result<Vec<Vec<Value>>> {
+    let plan = crate::plan::plan_scan(table, &[], None, &[]);
+    collect(&ScanCtx { src, params: &[] }, &plan)
+}
+
+/// The rowid of a row laid out as columns then rowid.
+pub fn row_rowid(row: &[Value]) -> Result<i64> {
+    match row.last() {
+        Some(Value::Integer(r)) => Ok(*r),
+        _ => Err(crate::error::Error::Corrupt("row without a rowid".into())),
+    }
+}
+
 /// Evaluates an expression that must not read a row.
 pub fn constant(e: &BExpr, params: &[Value]) -> Result<Value> {
     e.eval(&Env::constant(params))
