@@ -201,6 +201,10 @@ pub struct ColumnDef {
     pub not_null: bool,
     /// `DEFAULT expr`.
     pub default: Option<Expr>,
+    /// The DEFAULT's text when it is a plain number literal, as written
+    /// (`1e20`): rows older than an `ADD COLUMN` read a TEXT column's
+    /// default as that text, as SQLite does.
+    pub default_number_text: Option<String>,
     /// `PRIMARY KEY` on the column (with its direction).
     pub primary_key: Option<IndexedColumn>,
     /// `UNIQUE` on the column.

@@ -181,16 +181,40 @@ fn scan(script: &str) -> Scan {
     let mut state = Lexical::Code;
     // The current statement's (first token start, last token end).
     let mut current: Option<(usize, usize)> = None;
+    // Words of the current statement: its first three, and the last one
+    // (a trigger's body holds `;`, and only `END;` ends it).
+    let mut word = String::new();
+    let mut first_words: Vec<String> = Vec::new();
+    let mut last_word = String::new();
+    let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String| {
+        if !word.is_empty() {
+            if first.len() < 3 {
+                first.push(word.to_ascii_uppercase());
+            }
+            *last = std::mem::take(word).to_ascii_uppercase();
+        }
+    };
     let mut chars = script.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let next = chars.peek().map(|&(_, n)| n);
         let end = i + c.len_utf8();
+        if state == Lexical::Code && !(c.is_ascii_alphanumeric() || c == '_') {
+            flush(&mut word, &mut first_words, &mut last_word);
+        }
         match state {
             Lexical::Code => match c {
+                ';' if is_trigger(&first_words) && last_word != "END" => {
+                    last_word.clear();
+                    if let Some((_, last)) = &mut current {
+                        *last = end;
+                    }
+                }
                 ';' => {
                     if let Some(range) = current.take() {
                         statements.push(range);
                     }
+                    first_words.clear();
+                    last_word.clear();
                 }
                 '-' if next == Some('-') => {
                     chars.next();
@@ -207,6 +231,11 @@ fn scan(script: &str) -> Scan {
                         '[' => Lexical::Quoted(']'),
                         _ => Lexical::Code,
                     };
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        word.push(c);
+                    } else {
+                        last_word.clear();
+                    }
                     current = Some(current.map_or((i, end), |(start, _)| (start, end)));
                 }
             },
@@ -237,6 +266,15 @@ fn scan(script: &str) -> Scan {
         statements,
         unterminated,
         open: matches!(state, Lexical::Quoted(_) | Lexical::BlockComment),
+    }
+}
+
+/// Whether a statement's first words are `CREATE [TEMP] TRIGGER`.
+fn is_trigger(first: &[String]) -> bool {
+    match first {
+        [c, t, ..] if c == "CREATE" && t == "TRIGGER" => true,
+        [c, temp, t] => c == "CREATE" && (temp == "TEMP" || temp == "TEMPORARY") && t == "TRIGGER",
+        _ => false,
     }
 }
 
@@ -277,8 +315,8 @@ pub fn split_statements(script: &str) -> Vec<StatementText<'_>> {
 /// A script with no statement at all (empty, or only whitespace and
 /// comments) is complete too: nothing is pending.
 ///
-/// Unlike SQLite's `sqlite3_complete`, this does not know that a
-/// `CREATE TRIGGER` body holds `;` (walnut has no triggers).
+/// As in SQLite's `sqlite3_complete`, the `;` inside a `CREATE TRIGGER`
+/// body do not end it; its `END;` does (walnut then refuses triggers).
 pub fn is_complete(script: &str) -> bool {
     let scan = scan(script);
     !scan.open && !scan.unterminated
@@ -319,6 +357,17 @@ pub struct ParsedStatement {
 /// a table SQLite would refuse (two primary keys).
 pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
     let (tokens, mut hints) = strip_index_hints(tokenize(sql)?)?;
+    let first: Vec<String> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Word(w) => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        })
+        .take(3)
+        .collect();
+    if is_trigger(&first) {
+        return Err(unsupported("triggers"));
+    }
     if hints.len() > 1 {
         return Err(unsupported("more than one INDEXED BY / NOT INDEXED"));
     }
@@ -1987,6 +2036,7 @@ fn column_def_of(
         type_name: c.data_type.to_string(),
         not_null: false,
         default: None,
+        default_number_text: None,
         primary_key: None,
         unique: false,
         checks: Vec::new(),
@@ -1995,7 +2045,16 @@ fn column_def_of(
         match &opt.option {
             sp::ColumnOption::Null => {}
             sp::ColumnOption::NotNull => col.not_null = true,
-            sp::ColumnOption::Default(e) => col.default = Some(t.expr(e)?),
+            sp::ColumnOption::Default(e) => {
+                col.default = Some(t.expr(e)?);
+                col.default_number_text = match e {
+                    sp::Expr::Value(v) => match &v.value {
+                        sp::Value::Number(text, _) => Some(text.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
             sp::ColumnOption::PrimaryKey(_) => {
                 if col.primary_key.is_some() {
                     return Err(more_than_one_primary_key(table));
@@ -2393,6 +2452,27 @@ mod script_tests {
     }
 
     #[test]
+    fn a_trigger_body_is_one_statement_and_refused() {
+        let script = "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END; SELECT 3;";
+        let texts: Vec<&str> = split_statements(script).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END",
+                "SELECT 3"
+            ]
+        );
+        assert!(!is_complete(
+            "CREATE TEMP TRIGGER r UPDATE ON t BEGIN SELECT 1;"
+        ));
+        assert!(is_complete(
+            "CREATE TEMP TRIGGER r UPDATE ON t BEGIN SELECT 1; END;"
+        ));
+        let err = parse_statement(texts[0]).expect_err("triggers");
+        assert_eq!(err.to_string(), "not supported: triggers");
+    }
+
+    #[test]
     fn is_complete_wants_a_final_semicolon_outside_strings_and_comments() {
         assert!(is_complete("SELECT 1;"));
         assert!(is_complete("SELECT 1; -- done"));
@@ -2616,6 +2696,7 @@ mod statement_tests {
                     type_name: "INTEGER".into(),
                     not_null: true,
                     default: Some(int(0)),
+                    default_number_text: Some("0".into()),
                     primary_key: None,
                     unique: false,
                     checks: vec![],

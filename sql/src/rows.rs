@@ -81,8 +81,18 @@ pub fn decode_row(table: &Table, rowid: i64, bytes: &[u8]) -> Result<Vec<Value>>
 }
 
 /// The value a column has in rows written before it was added.
+///
+/// A number literal read into a TEXT column keeps the text it was written
+/// with (`1e20`, not `1.0e+20`): SQLite reads these defaults from the
+/// stored CREATE text, applying the affinity to the literal's token.
 fn column_default(table: &Table, col: usize) -> Result<Value> {
-    match &table.columns[col].default {
+    let column = &table.columns[col];
+    if let (Some(text), crate::affinity::Affinity::Text) =
+        (&column.default_number_text, column.affinity)
+    {
+        return Ok(Value::Text(text.clone()));
+    }
+    match &column.default {
         None => Ok(Value::Null),
         Some(e) => {
             let params = crate::bind::ParamSlots::default();

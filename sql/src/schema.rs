@@ -87,6 +87,8 @@ pub struct Column {
     pub not_null: bool,
     /// `DEFAULT`, if any.
     pub default: Option<Expr>,
+    /// The DEFAULT's text if it is a plain number literal.
+    pub default_number_text: Option<String>,
     /// Part of the PRIMARY KEY (1-based position in it), or 0.
     pub pk: usize,
 }
@@ -186,6 +188,7 @@ pub fn master_table(name: &str) -> Table {
         affinity: affinity::from_decl_type(t),
         not_null: false,
         default: None,
+        default_number_text: None,
         pk: 0,
     };
     Table {
@@ -321,6 +324,7 @@ pub fn column_from_def(c: &ColumnDef) -> Column {
         affinity: affinity::from_decl_type(&c.type_name),
         not_null: c.not_null,
         default: c.default.clone(),
+        default_number_text: c.default_number_text.clone(),
         pk: 0,
     }
 }

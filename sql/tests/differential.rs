@@ -120,7 +120,7 @@ const AVOID_KNOWN_BUG_ROWID_ALIAS_DEFAULT: bool = false;
 /// `CREATE TABLE v(a); INSERT INTO v VALUES (1); ALTER TABLE v ADD COLUMN
 /// b TEXT DEFAULT 1e20;` SQLite reads `'1e20'` for the old row (and
 /// `'1.0e+20'` for rows inserted later), walnut `'1.0e+20'` for both.
-const AVOID_KNOWN_BUG_ADD_COLUMN_DEFAULT_TEXT_OF_REAL: bool = true;
+const AVOID_KNOWN_BUG_ADD_COLUMN_DEFAULT_TEXT_OF_REAL: bool = false;
 /// Whether an error in a condition surfaces depends on how the condition
 /// is evaluated. SQLite evaluates a constant term once, before the scan,
 /// even of an empty table: `CREATE TABLE t(a); UPDATE t SET a = 1 WHERE
