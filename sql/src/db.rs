@@ -208,7 +208,6 @@ pub struct Database {
 pub struct Statement<'s> {
     session: &'s Session,
     parsed: ParsedStatement,
-    text: String,
 }
 
 impl Database {
@@ -311,13 +310,13 @@ impl Session {
     /// Runs one statement; returns rows changed.
     pub fn execute<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<u64> {
         let parsed = parse_one(sql)?;
-        Ok(self.run(&parsed, sql, params.into())?.changes)
+        Ok(self.run(&parsed, params.into())?.changes)
     }
 
     /// Runs one statement and returns its rows.
     pub fn query<'p>(&self, sql: &str, params: impl Into<Params<'p>>) -> Result<Rows> {
         let parsed = parse_one(sql)?;
-        self.run(&parsed, sql, params.into())
+        self.run(&parsed, params.into())
     }
 
     /// Parses a statement for repeated use.
@@ -325,7 +324,6 @@ impl Session {
         Ok(Statement {
             session: self,
             parsed: parse_one(sql)?,
-            text: sql.to_string(),
         })
     }
 
@@ -333,13 +331,13 @@ impl Session {
     pub fn execute_batch(&self, script: &str) -> Result<()> {
         for piece in parse::split_statements(script) {
             let parsed = parse::parse_statement(piece.text)?;
-            self.run(&parsed, piece.text, Params::Positional(&[]))?;
+            self.run(&parsed, Params::Positional(&[]))?;
         }
         Ok(())
     }
 
-    /// Runs a parsed statement; `sql` is its text (stored by CREATE).
-    pub fn run(&self, parsed: &ParsedStatement, sql: &str, params: Params<'_>) -> Result<Rows> {
+    /// Runs a parsed statement.
+    pub fn run(&self, parsed: &ParsedStatement, params: Params<'_>) -> Result<Rows> {
         let params = bind_params(parsed, params)?;
         let slots = ParamSlots {
             names: parsed.param_names.clone(),
@@ -420,21 +418,18 @@ impl Session {
                     .collect();
                 Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
             }),
-            write => {
-                let text = statement_text(sql);
-                self.with_write(&mut txn, |tx, schema| {
-                    let changes = write_statement(
-                        tx,
-                        schema,
-                        write,
-                        &slots,
-                        &params,
-                        &text,
-                        parsed.index_hint.as_ref(),
-                    )?;
-                    Ok(rows_of(Vec::new(), Vec::new(), changes))
-                })
-            }
+            write => self.with_write(&mut txn, |tx, schema| {
+                let changes = write_statement(
+                    tx,
+                    schema,
+                    write,
+                    &slots,
+                    &params,
+                    &parsed.text,
+                    parsed.index_hint.as_ref(),
+                )?;
+                Ok(rows_of(Vec::new(), Vec::new(), changes))
+            }),
         }
     }
 
@@ -613,15 +608,12 @@ impl Session {
 impl Statement<'_> {
     /// Runs the statement; returns rows changed.
     pub fn execute<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<u64> {
-        Ok(self
-            .session
-            .run(&self.parsed, &self.text, params.into())?
-            .changes)
+        Ok(self.session.run(&self.parsed, params.into())?.changes)
     }
 
     /// Runs the statement and returns its rows.
     pub fn query<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<Rows> {
-        self.session.run(&self.parsed, &self.text, params.into())
+        self.session.run(&self.parsed, params.into())
     }
 
     /// The number of parameters the statement takes.
@@ -632,11 +624,6 @@ impl Statement<'_> {
 
 fn parse_one(sql: &str) -> Result<ParsedStatement> {
     Ok(parse::parse_statement(sql)?)
-}
-
-/// A statement's own text as SQLite stores it: trimmed, without the ';'.
-fn statement_text(sql: &str) -> String {
-    sql.trim().trim_end_matches(';').trim_end().to_string()
 }
 
 fn empty() -> Rows {

@@ -284,8 +284,7 @@ pub fn rename_table(tx: &WriteTxn, schema: &Schema, name: &str, new_name: &str) 
         )));
     }
     reserved(new_name)?;
-    let cookie = bump_cookie(tx)?;
-    let _ = cookie;
+    bump_cookie(tx)?;
     // The table's own text: the name token replaced.
     let sql = match name_offset(&table.sql, &["TABLE"]) {
         Some(p) => {

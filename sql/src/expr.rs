@@ -17,7 +17,7 @@
 
 use crate::affinity::{self, Affinity};
 use crate::ast::UnaryOp;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::func;
 use crate::ops::{self, ArithOp, BitOp, CmpOp};
 use crate::value::Value;
@@ -401,9 +401,4 @@ fn in_list(
 /// Evaluates a constant expression (no row) with parameters.
 pub fn eval_constant(e: &BExpr, params: &[Value]) -> Result<Value> {
     e.eval(&Env::constant(params))
-}
-
-/// Shorthand to turn a missing-value situation into an error.
-pub fn corrupt(what: impl Into<String>) -> Error {
-    Error::Corrupt(what.into())
 }

@@ -151,7 +151,10 @@ pub fn decode(key: &[u8], orders: &[Order]) -> Result<(Vec<Value>, usize), KeyEr
                 at += 16;
                 let f = from_ordered_f64(f);
                 let correction = (u64::from_be_bytes(c) ^ (1 << 63)) as i64;
-                if correction == 0 && (f.fract() != 0.0 || f.abs() >= 9_223_372_036_854_775_808.0) {
+                // i64's range is [-2^63, 2^63): -2^63 is an integer too.
+                let in_i64 =
+                    (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f);
+                if correction == 0 && (f.fract() != 0.0 || !in_i64) {
                     Value::real(f)
                 } else if correction == 0 {
                     // Integer-valued: the key cannot tell 3 from 3.0 (they

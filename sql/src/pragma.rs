@@ -19,7 +19,7 @@
 
 use crate::ast::PragmaValue;
 use crate::error::{Error, Result};
-use crate::rows::{index_key, rowid_key};
+use crate::rows::index_key;
 use crate::scan::{ScanCtx, scan};
 use crate::schema::Schema;
 use crate::value::Value;
@@ -307,7 +307,6 @@ pub fn integrity_check(src: &dyn PageSource, schema: &Schema) -> Result<Vec<Stri
                 ));
             }
         }
-        let _ = rowid_key;
     }
     Ok(problems)
 }

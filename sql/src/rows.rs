@@ -137,8 +137,6 @@ pub fn index_key_rowid(index: &Index, key: &[u8]) -> Result<i64> {
     let (values, _) = keycode::decode(key, &entry_orders(index))?;
     match values.last() {
         Some(Value::Integer(r)) => Ok(*r),
-        // -2^63 is exactly a float, and decodes as one.
-        Some(Value::Real(r)) if *r == -9_223_372_036_854_775_808.0 => Ok(i64::MIN),
         _ => Err(Error::Corrupt(format!(
             "index {} entry does not end with a rowid",
             index.name

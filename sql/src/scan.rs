@@ -10,7 +10,7 @@
 //! anything (`rowid = 'abc'`, `a > NULL`) simply yields no rows.
 
 use crate::error::Result;
-use crate::expr::{BExpr, Env};
+use crate::expr::Env;
 use crate::keycode;
 use crate::ops;
 use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
@@ -394,9 +394,4 @@ pub fn row_rowid(row: &[Value]) -> Result<i64> {
         Some(Value::Integer(r)) => Ok(*r),
         _ => Err(crate::error::Error::Corrupt("row without a rowid".into())),
     }
-}
-
-/// Evaluates an expression that must not read a row.
-pub fn constant(e: &BExpr, params: &[Value]) -> Result<Value> {
-    e.eval(&Env::constant(params))
 }
