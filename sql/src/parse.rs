@@ -65,9 +65,118 @@ fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>, SqlError> {
 
 fn parse_tokens(tokens: &[TokenWithSpan]) -> Result<Vec<sp::Statement>, SqlError> {
     Parser::new(&WalnutDialect::default())
-        .with_tokens_with_locations(sqlite_tokens(tokens))
+        .with_tokens_with_locations(sqlite_tokens(&merge_type_names(tokens)))
         .parse_statements()
         .map_err(|e| SqlError::Syntax(e.to_string()))
+}
+
+/// Joins a column's multi-word type name (`UNSIGNED BIG INT`,
+/// `FLOATING POINT`, `NATIVE CHARACTER(70)`), which SQLite takes as any run
+/// of words and sqlparser mostly refuses, into one word token, so that
+/// sqlparser reads it as a custom type with that name. Column definitions
+/// are found after `CREATE TABLE ... (` and each `,` at its top level, and
+/// after `ALTER TABLE ... ADD [COLUMN]`; a type name is the run of plain
+/// words after the column's name, up to the first constraint keyword.
+fn merge_type_names(tokens: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
+    let sig: Vec<usize> = (0..tokens.len())
+        .filter(|&k| !matches!(tokens[k].token, Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize| match sig.get(n).map(|&k| &tokens[k].token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    // Positions (in `sig`) where a column definition starts.
+    let mut starts = Vec::new();
+    match (word(0).as_deref(), word(1).as_deref()) {
+        (Some("CREATE"), _) => {
+            if let Some(open) = (0..sig.len()).find(|&n| tokens[sig[n]].token == Token::LParen) {
+                let mut depth = 0usize;
+                for n in open..sig.len() {
+                    match tokens[sig[n]].token {
+                        Token::LParen => {
+                            depth += 1;
+                            if depth == 1 {
+                                starts.push(n + 1);
+                            }
+                        }
+                        Token::RParen => depth = depth.saturating_sub(1),
+                        Token::Comma if depth == 1 => starts.push(n + 1),
+                        _ => {}
+                    }
+                }
+            }
+            if !(1..4).any(|n| word(n).as_deref() == Some("TABLE")) {
+                starts.clear();
+            }
+        }
+        (Some("ALTER"), Some("TABLE")) => {
+            if let Some(add) = (3..sig.len()).find(|&n| word(n).as_deref() == Some("ADD")) {
+                let column = if word(add + 1).as_deref() == Some("COLUMN") {
+                    add + 2
+                } else {
+                    add + 1
+                };
+                starts.push(column);
+            }
+        }
+        _ => {}
+    }
+    const CONSTRAINTS: [&str; 12] = [
+        "CONSTRAINT",
+        "PRIMARY",
+        "NOT",
+        "NULL",
+        "UNIQUE",
+        "CHECK",
+        "DEFAULT",
+        "COLLATE",
+        "REFERENCES",
+        "GENERATED",
+        "AS",
+        "FOREIGN",
+    ];
+    let mut merged: Vec<(usize, usize)> = Vec::new(); // (first sig, last sig) of each type name
+    for start in starts {
+        if word(start).is_some_and(|w| CONSTRAINTS.contains(&w.as_str())) {
+            continue; // a table constraint
+        }
+        let first = start + 1;
+        let mut last = first;
+        while word(last).is_some_and(|w| !CONSTRAINTS.contains(&w.as_str())) {
+            last += 1;
+        }
+        if last >= first + 2 {
+            merged.push((first, last - 1));
+        }
+    }
+    if merged.is_empty() {
+        return tokens.to_vec();
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut k = 0;
+    while k < tokens.len() {
+        match merged.iter().find(|(first, _)| sig[*first] == k) {
+            Some(&(first, last)) => {
+                let name: Vec<&str> = (first..=last)
+                    .filter_map(|n| match &tokens[sig[n]].token {
+                        Token::Word(w) => Some(w.value.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let span = tokens[sig[first]].span.union(&tokens[sig[last]].span);
+                out.push(TokenWithSpan::new(
+                    Token::make_word(&name.join(" "), None),
+                    span,
+                ));
+                k = sig[last] + 1;
+            }
+            None => {
+                out.push(tokens[k].clone());
+                k += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Rewrites the two SQLite spellings that sqlparser does not read, in
@@ -2449,6 +2558,33 @@ mod script_tests {
             split("SELECT 1; SELECT 'a;b"),
             [("SELECT 1", 1), ("SELECT 'a;b", 1)]
         );
+    }
+
+    #[test]
+    fn multi_word_type_names_are_one_name() {
+        let p = parse_statement(
+            "CREATE TABLE t(a UNSIGNED BIG INT NOT NULL, b FLOATING POINT, c NATIVE CHARACTER(70), d INT)",
+        )
+        .expect("parse");
+        let Statement::CreateTable(ct) = p.statement else {
+            panic!("{:?}", p.statement)
+        };
+        let types: Vec<&str> = ct.columns.iter().map(|c| c.type_name.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "UNSIGNED BIG INT",
+                "FLOATING POINT",
+                "NATIVE CHARACTER(70)",
+                "INT"
+            ]
+        );
+        assert!(ct.columns[0].not_null);
+        let p = parse_statement("ALTER TABLE t ADD COLUMN e LONG TEXT DEFAULT 'x'").expect("parse");
+        let Statement::AddColumn { column, .. } = p.statement else {
+            panic!()
+        };
+        assert_eq!(column.type_name, "LONG TEXT");
     }
 
     #[test]

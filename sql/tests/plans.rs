@@ -158,3 +158,22 @@ fn updates_and_deletes_search_like_queries() {
     `--SEARCH t USING INTEGER PRIMARY KEY (rowid<?)
     ");
 }
+
+#[test]
+fn plain_explain_prints_the_same_tree() {
+    let rows: Vec<Vec<Value>> = db()
+        .query("EXPLAIN SELECT * FROM t WHERE a = 1", ())
+        .expect("explain")
+        .collect();
+    let lines: Vec<String> = rows
+        .into_iter()
+        .map(|r| match r.as_slice() {
+            [Value::Text(t)] => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"), @r"
+    QUERY PLAN
+    `--SEARCH t USING INDEX t_a (a=?)
+    ");
+}
