@@ -2,8 +2,15 @@
 //!
 //! The interactive shell of walnut: sqlite3's conventions plus views of the
 //! buffer pool, the WAL and the pages at work.
-//!
-//! Nothing is implemented here yet: this crate is a placeholder in the
-//! workspace so that the layering (`repl -> sql -> btree -> pager`) is
-//! visible from the start. Its work is tracked by the shell issue.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod csv;
+pub mod dump;
+pub mod error;
+pub mod import;
+pub mod progress;
+pub mod style;
+pub mod views;
+
+pub use error::{Result, ShellError};
