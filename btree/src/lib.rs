@@ -26,6 +26,7 @@ pub mod check;
 mod cursor;
 pub mod dump;
 mod error;
+pub mod inspect;
 pub mod node;
 mod overflow;
 mod source;

@@ -36,6 +36,15 @@ use crate::stats::Counters;
 
 impl Shared {
     pub(crate) fn checkpoint(&self) -> Result<CheckpointReport> {
+        self.checkpoint_with_progress(&mut |_, _| {})
+    }
+
+    /// A checkpoint that reports `(pages copied, pages to copy)` as it
+    /// goes, for a progress bar.
+    pub(crate) fn checkpoint_with_progress(
+        &self,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<CheckpointReport> {
         let mut st = self.pool.latch();
         let readers = self.readers.lock();
         let mut io = self.wal.io.lock();
@@ -64,7 +73,9 @@ impl Shared {
             let ps = self.page_size;
             let mut image = vec![0u8; ps as usize];
             let mut new_page_count = None;
-            for &(p, seq) in &work {
+            let total = work.len() as u64;
+            for (done, &(p, seq)) in work.iter().enumerate() {
+                progress(done as u64, total);
                 let frame = seq - base;
                 self.wal.read_image(frame, &mut image)?;
                 page::verify(&image, p, &self.wal.path, PageSource::WalFrame(frame))?;

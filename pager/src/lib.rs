@@ -74,7 +74,7 @@ pub use error::{PageSource, PagerError, Result};
 pub use freelist::{Freelist, trunk_capacity};
 pub use guard::{PageMut, PageRef};
 pub use header::DbHeader;
-pub use page::{PageHeader, PageId, PageType};
+pub use page::{PageHeader, PageId, PageType, RawPage};
 pub use pager::{CheckpointReport, Pager, PagerOptions, Synchronous, WalStatus, wal_path_for};
 pub use pool::{FrameInfo, FrameState, PageVersion, PoolSnapshot};
 pub use read_txn::ReadTxn;

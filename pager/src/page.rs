@@ -190,6 +190,48 @@ impl PageHeader {
     }
 }
 
+/// A page image exactly as it is stored, *not* verified, and where it was
+/// read from.
+///
+/// Normal reads ([`crate::ReadTxn::page`]) refuse a page whose checksum,
+/// page id or type is wrong. Tools that show damage (the shell's `.page`
+/// and `.pages` views) need to see such a page anyway: they read it with
+/// [`crate::ReadTxn::page_raw`] and check it themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPage {
+    /// The page number asked for.
+    pub id: PageId,
+    /// Where the image was read from: the main file, or the WAL frame
+    /// holding the newest committed version.
+    pub source: PageSource,
+    /// The whole page image, header included.
+    pub data: Vec<u8>,
+}
+
+impl RawPage {
+    /// The decoded page header (as stored: it may be damaged).
+    pub fn header(&self) -> PageHeader {
+        PageHeader::decode(&self.data)
+    }
+
+    /// The checksum the page's bytes have now.
+    pub fn computed_checksum(&self) -> u32 {
+        compute_checksum(&self.data)
+    }
+
+    /// Whether the stored checksum matches the bytes.
+    pub fn checksum_ok(&self) -> bool {
+        stored_checksum(&self.data) == self.computed_checksum()
+    }
+
+    /// Whether a normal read would accept this image: checksum, page id
+    /// and type all as [`crate::ReadTxn::page`] requires.
+    pub fn is_valid(&self) -> bool {
+        let h = self.header();
+        self.checksum_ok() && h.page_id == self.id && h.page_type.is_some()
+    }
+}
+
 pub(crate) fn page_type_of(page: &[u8]) -> Option<PageType> {
     PageType::from_byte(page[TYPE_OFFSET])
 }

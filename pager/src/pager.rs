@@ -335,10 +335,26 @@ impl Pager {
         WriteTxn::begin(self.shared.clone())
     }
 
+    /// The bytes of page `id` as of the last commit, read from disk
+    /// without verifying them, and where they came from (the main file or
+    /// a WAL frame). See [`ReadTxn::page_raw`].
+    pub fn read_page_raw(&self, id: PageId) -> Result<crate::page::RawPage> {
+        self.begin_read()?.page_raw(id)
+    }
+
     /// Copies committed WAL frames into the main file (as far as active
     /// readers allow) and resets the WAL if nothing needs it any more.
     pub fn checkpoint(&self) -> Result<CheckpointReport> {
         self.shared.checkpoint()
+    }
+
+    /// [`Pager::checkpoint`], calling `progress(copied, to_copy)` before
+    /// each page it copies (for a progress bar on a big checkpoint).
+    pub fn checkpoint_with_progress(
+        &self,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<CheckpointReport> {
+        self.shared.checkpoint_with_progress(progress)
     }
 
     /// The page size in bytes.
@@ -391,8 +407,32 @@ impl Pager {
     /// Reads every frame header in the WAL file as it is on disk now, with
     /// whether recovery would keep it.
     pub fn scan_wal(&self) -> Result<Vec<FrameInfo>> {
+        Ok(self.scan_wal_report()?.0)
+    }
+
+    /// Like [`Pager::scan_wal`], plus what recovery would report if the
+    /// database were opened now: how many frames and transactions it would
+    /// keep, and where and why its scan would stop.
+    pub fn scan_wal_report(&self) -> Result<(Vec<FrameInfo>, RecoveryReport)> {
         let w = &self.shared.wal;
-        Ok(crate::wal::recovery::scan(w.file.as_ref(), w.page_size, &w.path)?.frames)
+        let scan = crate::wal::recovery::scan(w.file.as_ref(), w.page_size, &w.path)?;
+        Ok((scan.frames, scan.report))
+    }
+
+    /// The main file's length in bytes, as it is on disk now.
+    pub fn file_len(&self) -> Result<u64> {
+        self.shared
+            .db
+            .len()
+            .map_err(|e| PagerError::io(&self.shared.path, "reading the file length", e))
+    }
+
+    /// The WAL file's length in bytes, as it is on disk now.
+    pub fn wal_file_len(&self) -> Result<u64> {
+        let w = &self.shared.wal;
+        w.file
+            .len()
+            .map_err(|e| PagerError::io(&w.path, "reading the WAL's length", e))
     }
 
     /// The WAL's path.

@@ -8,12 +8,13 @@
 //! never copy a frame newer than the oldest active snapshot into the main
 //! file (see [`crate::checkpoint`]).
 
-use crate::error::{PagerError, Result};
+use crate::error::{PageSource, PagerError, Result};
 use crate::guard::PageRef;
 use crate::header::DbHeader;
-use crate::page::PageId;
+use crate::page::{self, PageId, RawPage};
 use crate::pager::Shared;
 use crate::pool::{PageKey, PageVersion};
+use crate::stats::Counters;
 use std::sync::Arc;
 
 /// A read-only view of the database as of one commit.
@@ -68,6 +69,54 @@ impl ReadTxn {
         self.fetch(id)
     }
 
+    /// Reads the bytes of page `id` as of this snapshot straight from disk,
+    /// without the buffer pool and *without verifying* them: the newest
+    /// committed WAL frame of the page at or below the snapshot if there is
+    /// one, else the main file. For tools that show damaged pages; every
+    /// other reader uses [`ReadTxn::page`].
+    pub fn page_raw(&self, id: PageId) -> Result<RawPage> {
+        if id == 0 || id > self.header.page_count {
+            return Err(PagerError::PageOutOfRange {
+                page: id,
+                page_count: self.header.page_count,
+            });
+        }
+        let sh = &*self.shared;
+        let mut data = vec![0u8; sh.page_size as usize];
+        // The pool latch keeps a checkpoint from resetting the WAL between
+        // the lookup and the read (as in `fetch`).
+        let _latch = sh.pool.latch();
+        let (seq, base) = {
+            let ws = sh.wal.state.read();
+            (ws.index.lookup(id, self.snapshot), ws.base)
+        };
+        let source = match seq {
+            Some(seq) => {
+                let frame = seq - base;
+                sh.wal.read_image(frame, &mut data)?;
+                PageSource::WalFrame(frame)
+            }
+            None => {
+                let offset = page::file_offset(id, sh.page_size);
+                sh.db.read_exact_at(offset, &mut data).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        PagerError::CorruptPage {
+                            path: sh.path.clone(),
+                            page: id,
+                            source_of: PageSource::MainFile,
+                            reason: "page lies beyond the end of the file (truncated?)".into(),
+                        }
+                    } else {
+                        PagerError::io(&sh.path, format!("reading page {id}"), e)
+                    }
+                })?;
+                PageSource::MainFile
+            }
+        };
+        Counters::add(&sh.stats.pages_read, 1);
+        Ok(RawPage { id, source, data })
+    }
+
     fn fetch(&self, id: PageId) -> Result<PageRef<'_>> {
         let sh = &*self.shared;
         let frame = {
@@ -94,5 +143,49 @@ impl ReadTxn {
 impl Drop for ReadTxn {
     fn drop(&mut self) {
         self.shared.unregister_reader(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{PageSource, PageType, Pager, PagerError, PagerOptions, SimVfs};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    #[test]
+    fn page_raw_reads_damaged_pages_and_says_where_from() {
+        let vfs = Arc::new(SimVfs::new(3));
+        let options = PagerOptions {
+            page_size: 1024,
+            ..PagerOptions::default()
+        };
+        let pager = Pager::open_with_vfs(vfs.clone(), "raw.db", options.clone()).expect("open");
+        let tx = pager.begin_write().expect("begin");
+        let id = tx.allocate(PageType::BTreeLeaf).expect("allocate").id();
+        tx.commit().expect("commit");
+        let raw = pager.read_page_raw(id).expect("raw from the WAL");
+        assert_eq!(raw.source, PageSource::WalFrame(2));
+        assert!(raw.is_valid());
+        pager.checkpoint().expect("checkpoint");
+        drop(pager);
+
+        let path = Path::new("raw.db");
+        let mut bytes = vfs.file_bytes(path).expect("main file");
+        bytes[1024 + 500] ^= 0x40;
+        vfs.set_file_bytes(path, bytes);
+        let pager = Pager::open_with_vfs(vfs, "raw.db", options).expect("reopen");
+        let rx = pager.begin_read().expect("read");
+        assert!(matches!(
+            rx.page(id),
+            Err(PagerError::ChecksumMismatch { .. })
+        ));
+        let raw = rx.page_raw(id).expect("raw read does not verify");
+        assert_eq!(raw.source, PageSource::MainFile);
+        assert!(!raw.checksum_ok() && !raw.is_valid());
+        assert_eq!(raw.header().page_type, Some(PageType::BTreeLeaf));
+        assert!(matches!(
+            rx.page_raw(id + 1),
+            Err(PagerError::PageOutOfRange { page_count: 2, .. })
+        ));
     }
 }
