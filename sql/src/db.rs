@@ -295,6 +295,41 @@ impl Database {
     pub fn in_transaction(&self) -> bool {
         self.main.in_transaction()
     }
+
+    /// Stops as a process killed with `kill -9` would: an open transaction
+    /// is neither committed nor rolled back on disk, no checkpoint runs and
+    /// the WAL stays. Reopening the file runs recovery. For crash
+    /// demonstrations (the shell's `.crash`) and tests.
+    ///
+    /// Fails with `Busy` if another [`Session`] of this database still
+    /// holds the pager in a transaction; the database then closes normally
+    /// once those sessions are done.
+    pub fn abandon(self) -> Result<()> {
+        // Forget the open transaction first: its pages were only in memory
+        // or spilled as uncommitted frames, which is what a kill leaves.
+        *self.main.txn.lock() = Txn::None;
+        let shared = self.main.shared.clone();
+        drop(self);
+        let mut slot = shared.pager.write();
+        let placeholder = Arc::new(Pager::open_with_vfs(
+            Arc::new(SimVfs::new(0)),
+            "placeholder.db",
+            PagerOptions::default(),
+        )?);
+        let current = std::mem::replace(&mut *slot, placeholder);
+        match Arc::try_unwrap(current) {
+            Ok(pager) => {
+                pager.abandon();
+                Ok(())
+            }
+            Err(still_shared) => {
+                *slot = still_shared;
+                Err(Error::Busy(
+                    "another session has a transaction open; cannot abandon the database".into(),
+                ))
+            }
+        }
+    }
 }
 
 impl Session {

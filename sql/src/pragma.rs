@@ -9,6 +9,7 @@
 //! | `wal_checkpoint` | runs a checkpoint: `busy, log, checkpointed` | |
 //! | `integrity_check` | `ok`, or one row per problem | |
 //! | `page_count`, `freelist_count` | from the header | |
+//! | `foreign_keys` | always 0: walnut does not enforce foreign keys | OFF only (so that sqlite3's `.dump` output, which starts with `PRAGMA foreign_keys=OFF;`, loads); ON is refused |
 //! | `table_info(t)` | `cid, name, type, notnull, dflt_value, pk` | |
 //! | `index_list(t)` | `seq, name, unique, origin, partial` | |
 //! | `index_info(i)` | `seqno, cid, name` | |
@@ -171,6 +172,23 @@ pub fn run(
             };
             PragmaOutcome::Rows(vec![name.to_string()], rows)
         }
+        "foreign_keys" => match value {
+            None => one("foreign_keys", Value::Integer(0)),
+            Some(v) => {
+                let off = match v {
+                    PragmaValue::Number(n) => *n == 0,
+                    PragmaValue::Name(s) => {
+                        matches!(s.to_ascii_lowercase().as_str(), "off" | "false" | "no")
+                    }
+                };
+                if !off {
+                    return Err(Error::Sql(crate::SqlError::NotSupported(
+                        "foreign key enforcement (PRAGMA foreign_keys = ON)".into(),
+                    )));
+                }
+                PragmaOutcome::Rows(vec![], vec![])
+            }
+        },
         "page_count" => one("page_count", Value::Integer(i64::from(header.page_count))),
         "freelist_count" => one(
             "freelist_count",
