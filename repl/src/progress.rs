@@ -64,7 +64,12 @@ impl Progress {
         let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH - filled);
         let mut err = std::io::stderr().lock();
         // A failed draw is not worth failing the work for.
-        let _ = write!(err, "\r{} [{bar}] {:>3}%", self.label, (frac * 100.0) as u32);
+        let _ = write!(
+            err,
+            "\r{} [{bar}] {:>3}%",
+            self.label,
+            (frac * 100.0) as u32
+        );
         let _ = err.flush();
         self.drawn = true;
     }
