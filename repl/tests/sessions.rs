@@ -311,3 +311,32 @@ fn stats_and_dbinfo_views() {
         session(&format!("{SMALL}.stats\n.dbinfo\n"))
     );
 }
+
+#[test]
+fn dump_writes_sql_that_rebuilds_the_database() {
+    assert_session!(
+        "dump",
+        session(&format!("{PEOPLE}.dump\n.dump peo%\n.dump nosuch\n"))
+    );
+}
+
+#[test]
+fn import_loads_a_csv_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("pets.csv");
+    std::fs::write(&csv, "name,legs\nrex,4\n\"polly, the parrot\",2\nsnake\n").expect("write");
+    let text = session(&format!(
+        ".import --csv {csv} pets\nSELECT name, legs, typeof(legs) FROM pets;\nCREATE TABLE typed(name TEXT, legs INTEGER);\n.import --csv --skip 1 {csv} typed\nSELECT name, legs, typeof(legs) FROM typed;\n.import --csv /nonexistent.csv pets\n.import onlyonearg\n",
+        csv = csv.display()
+    ));
+    let text = text.replace(&dir.path().display().to_string(), "[DIR]");
+    assert_session!("import", text);
+}
+
+#[test]
+fn echo_prints_each_command_first() {
+    assert_session!(
+        "echo",
+        session(".echo on\nSELECT 1;\n.mode csv\n.echo off\nSELECT 2;\n")
+    );
+}
