@@ -293,7 +293,8 @@ pub fn is_keyword(word: &str) -> bool {
 }
 
 /// SQLite's keywords, sorted.
-const KEYWORDS: [&str; 147] = [
+/// SQLite's keywords, sorted (completion offers them too).
+pub const KEYWORDS: [&str; 147] = [
     "ABORT",
     "ACTION",
     "ADD",

@@ -13,6 +13,7 @@
 //!   `WALNUT_HISTORY` environment variable; set it empty for none).
 
 use crate::dot::COMMANDS;
+use crate::dump::KEYWORDS;
 use crate::input::LineBuffer;
 use crate::shell::{Flow, Shell};
 use rustyline::completion::{Completer, Pair};
@@ -28,86 +29,6 @@ use std::path::PathBuf;
 pub const PROMPT: &str = "walnut> ";
 /// The prompt while a statement is unfinished.
 pub const CONTINUATION: &str = "   ...> ";
-
-/// SQL keywords offered by completion.
-const KEYWORDS: &[&str] = &[
-    "ABORT",
-    "ALL",
-    "ALTER",
-    "AND",
-    "AS",
-    "ASC",
-    "AUTOINCREMENT",
-    "BEGIN",
-    "BETWEEN",
-    "BY",
-    "CASE",
-    "CAST",
-    "CHECK",
-    "COLLATE",
-    "COLUMN",
-    "COMMIT",
-    "CONFLICT",
-    "CREATE",
-    "DEFAULT",
-    "DELETE",
-    "DESC",
-    "DISTINCT",
-    "DROP",
-    "ELSE",
-    "END",
-    "ESCAPE",
-    "EXISTS",
-    "EXPLAIN",
-    "FAIL",
-    "FROM",
-    "GLOB",
-    "GROUP",
-    "HAVING",
-    "IF",
-    "IGNORE",
-    "IN",
-    "INDEX",
-    "INDEXED",
-    "INSERT",
-    "INTEGER",
-    "INTO",
-    "IS",
-    "ISNULL",
-    "KEY",
-    "LIKE",
-    "LIMIT",
-    "NOT",
-    "NOTNULL",
-    "NULL",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "PLAN",
-    "PRAGMA",
-    "PRIMARY",
-    "QUERY",
-    "REAL",
-    "REINDEX",
-    "RENAME",
-    "REPLACE",
-    "ROLLBACK",
-    "SELECT",
-    "SET",
-    "TABLE",
-    "TEXT",
-    "THEN",
-    "TO",
-    "TRANSACTION",
-    "UNIQUE",
-    "UPDATE",
-    "VALUES",
-    "WHEN",
-    "WHERE",
-    "BLOB",
-    "NUMERIC",
-];
 
 /// Completion of keywords, names and dot-commands.
 #[derive(Debug, Default)]

@@ -132,8 +132,8 @@ impl Format {
         rows: impl Iterator<Item = Vec<Value>>,
     ) -> io::Result<()> {
         match self.mode {
-            Mode::List => self.write_list(out, columns, rows),
-            Mode::Csv => self.write_csv(out, columns, rows),
+            Mode::List => self.write_delimited(out, columns, rows, <[u8]>::to_vec),
+            Mode::Csv => self.write_delimited(out, columns, rows, |b| self.csv_field(b)),
             Mode::Line => self.write_line(out, columns, rows),
             Mode::Json => self.write_json(out, columns, rows),
             Mode::Box => self.write_grid(out, columns, rows, &BOX),
@@ -141,30 +141,35 @@ impl Format {
         }
     }
 
-    fn write_list(
+    /// List and CSV: fields between separators, each encoded by `field`
+    /// (as is for list, quoted as needed for CSV); NULL is `.nullvalue`.
+    fn write_delimited(
         &self,
         out: &mut dyn Write,
         columns: &[String],
         rows: impl Iterator<Item = Vec<Value>>,
+        field: impl Fn(&[u8]) -> Vec<u8>,
     ) -> io::Result<()> {
         let mut first = true;
         for row in rows {
             if first && self.headers {
-                let names: Vec<&[u8]> = columns.iter().map(|c| c.as_bytes()).collect();
+                let names: Vec<Vec<u8>> = columns.iter().map(|c| field(c.as_bytes())).collect();
                 self.write_separated(out, &names)?;
             }
             first = false;
-            let fields: Vec<_> = row
+            let fields: Vec<Vec<u8>> = row
                 .iter()
-                .map(|v| field_bytes(v).unwrap_or(self.null_value.as_bytes().into()))
+                .map(|v| match field_bytes(v) {
+                    Some(b) => field(&b),
+                    None => self.null_value.as_bytes().to_vec(),
+                })
                 .collect();
-            let refs: Vec<&[u8]> = fields.iter().map(|f| f.as_ref()).collect();
-            self.write_separated(out, &refs)?;
+            self.write_separated(out, &fields)?;
         }
         Ok(())
     }
 
-    fn write_separated(&self, out: &mut dyn Write, fields: &[&[u8]]) -> io::Result<()> {
+    fn write_separated(&self, out: &mut dyn Write, fields: &[Vec<u8>]) -> io::Result<()> {
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {
                 out.write_all(self.col_sep.as_bytes())?;
@@ -172,36 +177,6 @@ impl Format {
             out.write_all(f)?;
         }
         out.write_all(self.row_sep.as_bytes())
-    }
-
-    fn write_csv(
-        &self,
-        out: &mut dyn Write,
-        columns: &[String],
-        rows: impl Iterator<Item = Vec<Value>>,
-    ) -> io::Result<()> {
-        let mut first = true;
-        for row in rows {
-            if first && self.headers {
-                let names: Vec<Vec<u8>> = columns
-                    .iter()
-                    .map(|c| self.csv_field(c.as_bytes()))
-                    .collect();
-                let refs: Vec<&[u8]> = names.iter().map(|f| f.as_slice()).collect();
-                self.write_separated(out, &refs)?;
-            }
-            first = false;
-            let fields: Vec<Vec<u8>> = row
-                .iter()
-                .map(|v| match field_bytes(v) {
-                    Some(b) => self.csv_field(&b),
-                    None => self.null_value.as_bytes().to_vec(),
-                })
-                .collect();
-            let refs: Vec<&[u8]> = fields.iter().map(|f| f.as_slice()).collect();
-            self.write_separated(out, &refs)?;
-        }
-        Ok(())
     }
 
     /// A field quoted as sqlite3's CSV mode quotes it.

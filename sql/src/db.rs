@@ -311,24 +311,8 @@ impl Database {
         let shared = self.main.shared.clone();
         drop(self);
         let mut slot = shared.pager.write();
-        let placeholder = Arc::new(Pager::open_with_vfs(
-            Arc::new(SimVfs::new(0)),
-            "placeholder.db",
-            PagerOptions::default(),
-        )?);
-        let current = std::mem::replace(&mut *slot, placeholder);
-        match Arc::try_unwrap(current) {
-            Ok(pager) => {
-                pager.abandon();
-                Ok(())
-            }
-            Err(still_shared) => {
-                *slot = still_shared;
-                Err(Error::Busy(
-                    "another session has a transaction open; cannot abandon the database".into(),
-                ))
-            }
-        }
+        take_exclusively(&mut slot, "cannot abandon the database")?.abandon();
+        Ok(())
     }
 }
 
@@ -599,24 +583,7 @@ impl Session {
         let mut options = self.shared.options.lock();
         let mut new_options = options.clone();
         change(&mut new_options);
-        // Nobody else may hold the pager: no other session in a transaction.
-        let placeholder = Arc::new(Pager::open_with_vfs(
-            Arc::new(SimVfs::new(0)),
-            "placeholder.db",
-            PagerOptions::default(),
-        )?);
-        let current = std::mem::replace(&mut *slot, placeholder);
-        let pager = match Arc::try_unwrap(current) {
-            Ok(p) => p,
-            Err(still_shared) => {
-                *slot = still_shared;
-                return Err(Error::Busy(
-                    "another session has a transaction open; the setting needs the database \
-                     to itself"
-                        .into(),
-                ));
-            }
-        };
+        let pager = take_exclusively(&mut slot, "the setting needs the database to itself")?;
         pager.close()?;
         if recreate {
             let wal = walnut_pager::wal_path_for(&self.shared.path);
@@ -655,6 +622,23 @@ impl Statement<'_> {
     pub fn parameter_count(&self) -> usize {
         self.parsed.param_count
     }
+}
+
+/// Takes the pager out of its slot (leaving a placeholder on an empty
+/// in-memory disk), provided nobody else holds it: no other session is in a
+/// transaction. Otherwise the slot is unchanged and the error says `why`
+/// the database was wanted alone.
+fn take_exclusively(slot: &mut Arc<Pager>, why: &str) -> Result<Pager> {
+    let placeholder = Arc::new(Pager::open_with_vfs(
+        Arc::new(SimVfs::new(0)),
+        "placeholder.db",
+        PagerOptions::default(),
+    )?);
+    let current = std::mem::replace(slot, placeholder);
+    Arc::try_unwrap(current).map_err(|still_shared| {
+        *slot = still_shared;
+        Error::Busy(format!("another session has a transaction open; {why}"))
+    })
 }
 
 fn parse_one(sql: &str) -> Result<ParsedStatement> {
