@@ -111,6 +111,23 @@ fn assert_like_sqlite3(args: &[&str], input: &str, expected: &str) {
     }
 }
 
+/// A thread reading `stdout` line by line into a channel, so a test can
+/// wait for each line with a timeout instead of blocking forever.
+fn lines_of(
+    stdout: std::process::ChildStdout,
+) -> (mpsc::Receiver<String>, std::thread::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (rx, reader)
+}
+
 // ---------------------------------------------------------------------
 // 1. Answers are flushed per statement.
 
@@ -124,15 +141,7 @@ fn each_answer_arrives_before_the_next_statement_is_sent() {
         .expect("spawn walnut");
     let mut stdin = child.stdin.take().expect("stdin");
     let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (rx, reader) = lines_of(stdout);
     let mut answer = |sql: &str| -> String {
         stdin.write_all(sql.as_bytes()).expect("write to walnut");
         stdin.flush().expect("flush to walnut");
@@ -395,15 +404,7 @@ fn opening_a_file_whose_wal_needs_recovery_says_so_on_stderr() {
         .expect("spawn walnut");
     let mut stdin = writer.stdin.take().expect("stdin");
     let stdout = writer.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (rx, reader) = lines_of(stdout);
     stdin
         .write_all(b"CREATE TABLE t(x);\nINSERT INTO t VALUES (1), (2);\nSELECT 'committed';\n")
         .unwrap();
@@ -498,24 +499,20 @@ fn csv_mode_matches_sqlite3() {
     );
 }
 
-#[test]
-fn json_mode_matches_sqlite3() {
-    assert_like_sqlite3(
-        &["-json"],
-        TABLE_T,
+/// sqlite3's `-json` output for TABLE_T (a macro so `concat!` can use it).
+macro_rules! json_of_t {
+    () => {
         concat!(
             "[{\"id\":1,\"name\":\"alice\",\"score\":9.5,\"note\":null},\n",
             "{\"id\":2,\"name\":\"bob, \\\"jr\\\"\",\"score\":-0.25,\"note\":\"x\"},\n",
             "{\"id\":30,\"name\":\"héllo\",\"score\":100.0,\"note\":7}]\n",
-        ),
-    );
+        )
+    };
 }
 
-#[test]
-fn line_mode_matches_sqlite3() {
-    assert_like_sqlite3(
-        &["-line"],
-        TABLE_T,
+/// sqlite3's `-line` output for TABLE_T.
+macro_rules! line_of_t {
+    () => {
         concat!(
             "   id = 1\n",
             " name = alice\n",
@@ -531,8 +528,18 @@ fn line_mode_matches_sqlite3() {
             " name = héllo\n",
             "score = 100.0\n",
             " note = 7\n",
-        ),
-    );
+        )
+    };
+}
+
+#[test]
+fn json_mode_matches_sqlite3() {
+    assert_like_sqlite3(&["-json"], TABLE_T, concat!(json_of_t!(),));
+}
+
+#[test]
+fn line_mode_matches_sqlite3() {
+    assert_like_sqlite3(&["-line"], TABLE_T, concat!(line_of_t!(),));
 }
 
 #[test]
@@ -606,23 +613,8 @@ fn mode_dot_commands_switch_modes_as_sqlite3_does() {
             "1|alice|9.5|\n",
             "2|bob, \"jr\"|-0.25|x\n",
             "30|héllo|100.0|7\n",
-            "[{\"id\":1,\"name\":\"alice\",\"score\":9.5,\"note\":null},\n",
-            "{\"id\":2,\"name\":\"bob, \\\"jr\\\"\",\"score\":-0.25,\"note\":\"x\"},\n",
-            "{\"id\":30,\"name\":\"héllo\",\"score\":100.0,\"note\":7}]\n",
-            "   id = 1\n",
-            " name = alice\n",
-            "score = 9.5\n",
-            " note = \n",
-            "\n",
-            "   id = 2\n",
-            " name = bob, \"jr\"\n",
-            "score = -0.25\n",
-            " note = x\n",
-            "\n",
-            "   id = 30\n",
-            " name = héllo\n",
-            "score = 100.0\n",
-            " note = 7\n",
+            json_of_t!(),
+            line_of_t!(),
             "┌────┬───────────┬───────┬──────┐\n",
             "│ id │   name    │ score │ note │\n",
             "├────┼───────────┼───────┼──────┤\n",
