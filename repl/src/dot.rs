@@ -231,11 +231,11 @@ pub fn run(shell: &mut Shell, line: &str) -> Result<Flow> {
             shell.out().write_all(text.as_bytes())?;
         }
         ("pool", []) => {
-            let text = views::pool(&shell.db()?.pager(), shell.style)?;
+            let text = views::pool(&shell.db()?.pager(), shell.view_style())?;
             shell.out().write_all(text.as_bytes())?;
         }
         ("wal", []) => {
-            let text = views::wal(&shell.db()?.pager(), shell.style)?;
+            let text = views::wal(&shell.db()?.pager(), shell.view_style())?;
             shell.out().write_all(text.as_bytes())?;
         }
         ("stats", []) => {
@@ -247,13 +247,13 @@ pub fn run(shell: &mut Shell, line: &str) -> Result<Flow> {
             shell.out().write_all(text.as_bytes())?;
         }
         ("pages", []) => {
-            let text = views::pages(&shell.db()?.pager(), shell.style)?;
+            let text = views::pages(&shell.db()?.pager(), shell.view_style())?;
             shell.out().write_all(text.as_bytes())?;
         }
         ("page", [n]) | ("page", [n, "--hex"]) => {
             let id: u32 = n.parse().map_err(|_| usage())?;
             let hex = args.len() == 2;
-            let text = views::page(&shell.db()?.pager(), id, hex, shell.style)?;
+            let text = views::page(&shell.db()?.pager(), id, hex, shell.view_style())?;
             shell.out().write_all(text.as_bytes())?;
         }
         ("btree", [name]) | ("btree", [name, "--dot"]) => {
@@ -417,6 +417,13 @@ fn read(shell: &mut Shell, path: &Path) -> Result<Flow> {
         path: path.to_path_buf(),
         source,
     })?;
+    if path.is_dir() {
+        return Err(ShellError::File {
+            doing: "read",
+            path: path.to_path_buf(),
+            source: std::io::Error::other("it is a directory"),
+        });
+    }
     Ok(shell.run_reader(&mut BufReader::new(file), true))
 }
 

@@ -37,6 +37,9 @@ pub enum ShellError {
         /// Why.
         source: std::io::Error,
     },
+    /// Reading the shell's input (stdin, a `.read` file) failed.
+    #[error("cannot read input: {0}")]
+    Input(std::io::Error),
     /// Writing the shell's output failed (a closed pipe, a full disk).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

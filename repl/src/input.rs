@@ -91,6 +91,11 @@ impl LineBuffer {
         None
     }
 
+    /// Lines pushed so far.
+    pub fn lines_seen(&self) -> usize {
+        self.lines_seen
+    }
+
     /// Whether an unfinished statement is waiting for more lines.
     pub fn is_pending(&self) -> bool {
         !self.pending.is_empty()

@@ -117,7 +117,7 @@ pub struct Shell {
     pub format: Format,
     /// Switches (bail, timer, changes, trace, echo).
     pub switches: Switches,
-    /// Colour for views.
+    /// Colour for views written to stdout (see [`Shell::view_style`]).
     pub style: Style,
     out: Box<dyn Write>,
     redirect: Option<(PathBuf, BufWriter<File>)>,
@@ -181,6 +181,16 @@ impl Shell {
         match &mut self.redirect {
             Some((_, w)) => w,
             None => &mut self.out,
+        }
+    }
+
+    /// How views colour their text: [`Shell::style`] for stdout, plain
+    /// while `.output` sends results to a file.
+    pub fn view_style(&self) -> Style {
+        if self.redirect.is_some() {
+            Style::PLAIN
+        } else {
+            self.style
         }
     }
 
@@ -309,7 +319,12 @@ impl Shell {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    let flow = self.report(&ShellError::Output(e), Origin::Prompt);
+                    let origin = if numbered {
+                        Origin::Line(buffer.lines_seen() + 1)
+                    } else {
+                        Origin::Prompt
+                    };
+                    let flow = self.report(&ShellError::Input(e), origin);
                     if flow != Flow::Continue {
                         return flow;
                     }

@@ -189,10 +189,11 @@ fn open_switches_database_and_read_runs_a_file() {
     )
     .expect("write");
     let text = session(&format!(
-        ".open {}\n.read {}\n.tables\n.open\n.tables\n.open {}\nSELECT * FROM s;\n.read /nonexistent/x.sql\n",
+        ".open {}\n.read {}\n.tables\n.open\n.tables\n.open {}\nSELECT * FROM s;\n.read /nonexistent/x.sql\n.read {}\n",
         db.display(),
         script.display(),
-        db.display()
+        db.display(),
+        dir.path().display()
     ));
     let text = text.replace(&dir.path().display().to_string(), "[DIR]");
     assert_session!("open_read", text);
@@ -339,4 +340,29 @@ fn echo_prints_each_command_first() {
         "echo",
         session(".echo on\nSELECT 1;\n.mode csv\n.echo off\nSELECT 2;\n")
     );
+}
+
+#[test]
+fn views_written_to_a_file_are_never_coloured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("pages.txt");
+    let cap = Capture::new();
+    let mut shell = Shell::open(
+        Target::memory(),
+        Box::new(cap.clone()),
+        Box::new(cap.clone()),
+    )
+    .expect("open");
+    shell.style = walnut_repl::style::Style { color: true };
+    shell.run_script(&format!(
+        "CREATE TABLE t(x);\n.pages\n.output {}\n.pages\n.output\n",
+        file.display()
+    ));
+    assert!(
+        cap.text().contains('\x1b'),
+        "stdout on a terminal is coloured"
+    );
+    let written = std::fs::read_to_string(&file).expect("read");
+    assert!(written.contains("header"), "{written}");
+    assert!(!written.contains('\x1b'), "{written}");
 }
