@@ -238,7 +238,8 @@ fn node_view(body: &[u8], kind: Kind, problems: &mut Vec<String>) -> NodeView {
                 "cell {i} at offset {offset} lies outside the content area"
             ));
         }
-        let data = checked_cell(body, kind, i).map(|c| match kind {
+        let cell = checked_cell(body, kind, i);
+        let data = cell.map(|c| match kind {
             Kind::Leaf => {
                 let l = crate::cell::leaf(c, body.len());
                 CellData::Leaf {
@@ -253,7 +254,7 @@ fn node_view(body: &[u8], kind: Kind, problems: &mut Vec<String>) -> NodeView {
                 key: crate::cell::key_of(c, kind).to_vec(),
             },
         });
-        let len = checked_cell(body, kind, i).map_or(0, <[u8]>::len);
+        let len = cell.map_or(0, <[u8]>::len);
         if data.is_none() {
             problems.push(format!("cell {i}: its stored lengths do not fit the page"));
         }

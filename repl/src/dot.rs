@@ -13,7 +13,7 @@ use crate::error::{Result, ShellError};
 use crate::mode::Mode;
 use crate::progress::Progress;
 use crate::shell::{Flow, Shell, Target};
-use crate::views;
+use crate::views::{self, plural};
 use std::io::{BufReader, IsTerminal};
 use std::path::Path;
 use walnut_sql::{Synchronous, Value};
@@ -208,7 +208,7 @@ pub fn run(shell: &mut Shell, line: &str) -> Result<Flow> {
         })?,
         ("dbinfo", []) => {
             let text = views::dbinfo(&shell.db()?.pager())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("check", []) => check(shell)?,
         ("checkpoint", []) => checkpoint(shell)?,
@@ -228,38 +228,38 @@ pub fn run(shell: &mut Shell, line: &str) -> Result<Flow> {
         ("crash", []) => {
             let _ = shell.out().flush();
             let text = shell.crash()?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("pool", []) => {
             let text = views::pool(&shell.db()?.pager(), shell.view_style())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("wal", []) => {
             let text = views::wal(&shell.db()?.pager(), shell.view_style())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("stats", []) => {
             let text = views::stats(&shell.db()?.pager())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("freelist", []) => {
             let text = views::freelist(&shell.db()?.pager())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("pages", []) => {
             let text = views::pages(&shell.db()?.pager(), shell.view_style())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("page", [n]) | ("page", [n, "--hex"]) => {
             let id: u32 = n.parse().map_err(|_| usage())?;
             let hex = args.len() == 2;
             let text = views::page(&shell.db()?.pager(), id, hex, shell.view_style())?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         ("btree", [name]) | ("btree", [name, "--dot"]) => {
             let dot = args.len() == 2;
             let text = views::btree(&shell.db()?.pager(), name, dot)?;
-            shell.out().write_all(text.as_bytes())?;
+            print(shell, &text)?;
         }
         _ => return Err(usage()),
     }
@@ -282,6 +282,12 @@ pub fn resolve(name: &str) -> Option<&'static Command> {
         (Some(c), None) if !name.is_empty() => Some(c),
         _ => None,
     }
+}
+
+/// Writes a command's text to the shell's output.
+fn print(shell: &mut Shell, text: &str) -> Result<()> {
+    shell.out().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn unknown(name: &str) -> ShellError {
@@ -459,8 +465,7 @@ fn print_columns(shell: &mut Shell, names: &[String]) -> Result<()> {
         }
         text.push('\n');
     }
-    shell.out().write_all(text.as_bytes())?;
-    Ok(())
+    print(shell, &text)
 }
 
 fn tables(shell: &mut Shell, pattern: &str) -> Result<()> {
@@ -494,8 +499,7 @@ fn schema(shell: &mut Shell, pattern: &str) -> Result<()> {
         text.push_str(&sql);
         text.push_str(";\n");
     }
-    shell.out().write_all(text.as_bytes())?;
-    Ok(())
+    print(shell, &text)
 }
 
 fn dump(shell: &mut Shell, table: Option<&str>) -> Result<()> {
@@ -546,8 +550,7 @@ fn import(shell: &mut Shell, args: &[&str]) -> Result<()> {
 fn check(shell: &mut Shell) -> Result<()> {
     let progress = std::io::stderr().is_terminal();
     let text = crate::check::check(&shell.db()?.pager(), progress)?;
-    shell.out().write_all(text.as_bytes())?;
-    Ok(())
+    print(shell, &text)
 }
 
 fn checkpoint(shell: &mut Shell) -> Result<()> {
@@ -561,28 +564,20 @@ fn checkpoint(shell: &mut Shell) -> Result<()> {
         })?;
     drop(bar);
     let mut text = format!(
-        "checkpoint: copied {} page{} from {} WAL frame{} into the main file",
-        report.pages_copied,
-        plural(report.pages_copied),
-        report.wal_frames,
-        plural(report.wal_frames),
+        "checkpoint: copied {} from {} into the main file",
+        plural(report.pages_copied, "page", "pages"),
+        plural(report.wal_frames, "WAL frame", "WAL frames"),
     );
     if report.wal_reset {
         text.push_str("; the WAL was reset");
     } else if report.frames_remaining > 0 {
         text.push_str(&format!(
-            "; {} frame{} still needed by a reader or the writer stay in the WAL",
-            report.frames_remaining,
-            plural(report.frames_remaining)
+            "; {} still needed by a reader or the writer stay in the WAL",
+            plural(report.frames_remaining, "frame", "frames")
         ));
     }
     text.push('\n');
-    shell.out().write_all(text.as_bytes())?;
-    Ok(())
-}
-
-fn plural(n: impl Into<u64>) -> &'static str {
-    if n.into() == 1 { "" } else { "s" }
+    print(shell, &text)
 }
 
 #[cfg(test)]

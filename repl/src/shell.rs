@@ -222,9 +222,7 @@ impl Shell {
     /// Closes the database and opens `target` instead (`.open`). On
     /// failure the shell is left without a database, as sqlite3 is.
     pub fn reopen(&mut self, target: Target) -> Result<()> {
-        if let Some(db) = self.db.take() {
-            drop(db); // closes cleanly: checkpoint, WAL removed
-        }
+        self.db = None; // closes cleanly: checkpoint, WAL removed
         self.target = target;
         self.db = Some(self.target.open()?);
         self.announce_recovery();
@@ -357,15 +355,7 @@ impl Shell {
         };
         match piece {
             crate::input::Piece::Dot { text, line } => self.run_dot(&text, origin(line)),
-            crate::input::Piece::Sql { text, line } => {
-                for stmt in split_statements(&text) {
-                    let flow = self.run_statement(stmt.text, origin(line + stmt.line - 1));
-                    if flow != Flow::Continue {
-                        return flow;
-                    }
-                }
-                Flow::Continue
-            }
+            crate::input::Piece::Sql { text, line } => self.run_sql(&text, origin(line)),
         }
     }
 
@@ -457,8 +447,11 @@ impl Shell {
             }
             return Ok(());
         }
-        let format = self.format.clone();
-        format.write_rows(self.out(), &columns, rows)?;
+        let out: &mut dyn Write = match &mut self.redirect {
+            Some((_, w)) => w,
+            None => &mut self.out,
+        };
+        self.format.write_rows(out, &columns, rows)?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@
 //! * **WAL frames / bytes**: what the commit (and any spill) appended;
 //! * **fsyncs**: durability's price, one per commit with `.sync full`.
 
+use crate::views::plural as count;
 use std::time::Duration;
 use walnut_pager::PagerStats;
 
@@ -42,10 +43,6 @@ pub fn describe(cost: &PagerStats, elapsed: Duration) -> String {
         count(cost.fsyncs, "fsync", "fsyncs"),
         elapsed.as_secs_f64() * 1000.0
     )
-}
-
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Bytes in a unit a person reads at a glance.
