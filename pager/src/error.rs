@@ -110,6 +110,18 @@ pub enum PagerError {
     /// An option value that cannot be used.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A WAL frame inside the committed part of the log is damaged:
+    /// stopping recovery there would silently drop committed transactions.
+    #[error(
+        "{path}: WAL frame {frame} is damaged but was committed ({why}); \
+         refusing to open rather than lose the transactions after it \
+         (moving the WAL aside opens the database as of its last checkpoint)"
+    )]
+    DamagedWal {
+        path: PathBuf,
+        frame: u64,
+        why: String,
+    },
     /// A structural problem found in the files that is not tied to one page.
     #[error("{path}: corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },

@@ -1,9 +1,10 @@
-//! A damaged WAL or main file: a torn tail and flipped bits in WAL frames
-//! stop recovery at the last valid commit, and the recovery report says
-//! where and why; a flipped byte in a main-file page is a checksum error
-//! naming that page; a WAL with a damaged header is ignored, which is safe
-//! because only a reset (after which the main file holds everything)
-//! rewrites it.
+//! A damaged WAL or main file: a torn tail stops recovery at the last valid
+//! commit, and the recovery report says where and why; damage in a frame
+//! that a later frame proves was committed is an error naming the frame;
+//! damage in the last transaction drops just that transaction (it cannot be
+//! told from a torn commit); a flipped byte in a main-file page is a
+//! checksum error naming that page; a WAL with a damaged header is ignored
+//! when the main file holds everything, and an error otherwise.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -124,34 +125,74 @@ fn a_flipped_bit_in_the_last_transaction_discards_only_that_transaction() {
 }
 
 #[test]
-fn a_flipped_bit_in_an_early_frame_stops_there_and_reports_what_follows() {
+fn a_flipped_bit_in_an_earlier_transaction_is_an_error_naming_the_frame() {
     let vfs = Arc::new(SimVfs::new(3));
     let ranges = three_commits_in_the_wal(&vfs);
-    let mut bytes = vfs.file_bytes(wal()).expect("wal");
-    let (first, _) = ranges[1];
-    bytes[frame_start(first) + 2] ^= 0x80; // in the frame header's page number
-    vfs.set_file_bytes(wal(), bytes);
-
-    let pager = reopen(&vfs);
-    let r = pager.recovery_report().clone();
-    assert_eq!(
-        r.stop,
-        ScanStop::ChecksumMismatch {
-            frame: first as u64
+    let clean = vfs.file_bytes(wal()).expect("wal");
+    let (first, last) = ranges[1];
+    // Anywhere in the second of three transactions: the frame header's
+    // page number, salts, checksum, durable mark, or the page image.
+    for offset in [2, 9, 17, 22, 24 + 5, 24 + 600] {
+        for frame in [first, last] {
+            let mut bytes = clean.clone();
+            bytes[frame_start(frame) + offset] ^= 0x80;
+            vfs.set_file_bytes(wal(), bytes);
+            let err = Pager::open_with_vfs(vfs.clone(), "d.db", opts())
+                .expect_err("the third transaction vouches for the second");
+            assert!(
+                matches!(&err, PagerError::DamagedWal { frame: f, .. } if *f == frame as u64),
+                "{err}"
+            );
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&format!(
+                    "d.db-wal: WAL frame {frame} is damaged but was committed (frame "
+                )),
+                "{msg}"
+            );
         }
+    }
+    // The undamaged WAL opens, with every commit.
+    vfs.set_file_bytes(wal(), clean);
+    assert_eq!(value(&reopen(&vfs)), 3);
+}
+
+#[test]
+fn damage_past_the_last_commit_loses_nothing() {
+    let vfs = Arc::new(SimVfs::new(8));
+    three_commits_in_the_wal(&vfs);
+    let mut bytes = vfs.file_bytes(wal()).expect("wal");
+    let committed = (bytes.len() - 32) / FRAME;
+    // Two more frames after the last commit (copies of it, the first with a
+    // flipped bit): whatever they hold, nothing committed follows them.
+    let mut tail = bytes[frame_start(committed)..].to_vec();
+    tail.extend_from_slice(&bytes[frame_start(committed)..]);
+    tail[100] ^= 1;
+    bytes.extend_from_slice(&tail);
+    vfs.set_file_bytes(wal(), bytes);
+    let pager = reopen(&vfs);
+    assert_eq!(pager.recovery_report().transactions_recovered, 4);
+    assert_eq!(value(&pager), 3);
+}
+
+#[test]
+fn a_garbage_wal_is_an_error_not_an_old_answer() {
+    let vfs = Arc::new(SimVfs::new(9));
+    three_commits_in_the_wal(&vfs);
+    let len = vfs.file_bytes(wal()).expect("wal").len();
+    let mut rng = walnut_pager::rng::SplitMix64::new(9);
+    vfs.set_file_bytes(wal(), rng.bytes(len));
+    let err = Pager::open_with_vfs(vfs.clone(), "d.db", opts()).expect_err("garbage");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("d.db-wal: corrupt: the WAL header is damaged (bad magic bytes)"),
+        "{msg}"
     );
-    assert_eq!(r.transactions_recovered, 2);
-    assert_eq!(
-        r.frames_after_stop as usize,
-        ranges[2].1 - first,
-        "frames past the damage are counted, not silently dropped"
-    );
-    assert_eq!(value(&pager), 1);
-    // The WAL view marks which frames recovery keeps.
-    let frames = pager.scan_wal().expect("scan");
-    assert!(frames[..first - 1].iter().all(|f| f.kept));
-    assert!(frames[first - 1..].iter().all(|f| !f.kept));
-    assert!(!frames[first - 1].checksum_ok);
+    assert!(msg.contains("holds an intact page"), "{msg}");
+    // Shorter than one frame, garbage is what a torn reset of the header
+    // leaves, and the main file is the database.
+    vfs.set_file_bytes(wal(), rng.bytes(40));
+    reopen(&vfs);
 }
 
 #[test]

@@ -23,17 +23,33 @@
 //!  8      4   salt-1 (copied from the WAL header)
 //! 12      4   salt-2 (copied from the WAL header)
 //! 16      4   cumulative checksum (see below)
-//! 20      4   reserved (zero)
+//! 20      4   durable mark: how many frames of this generation were
+//!             committed *and* fsynced when this frame was written
 //! 24   page   the page image (itself carrying its own page checksum)
 //! ```
+//!
+//! ## The durable mark
+//!
+//! A broken checksum chain at frame `k` means one of two things: a write
+//! that power loss tore before it was ever synced (normal: recovery keeps
+//! what precedes it), or damage to bytes that *were* durable (bit rot, a
+//! stray write), which would silently drop every commit after `k`. From
+//! the bytes of frame `k` alone the two look the same. The durable mark
+//! tells them apart: a later frame whose own checksum holds and whose mark
+//! is `>= k` was written when frame `k` was already committed and synced,
+//! so frame `k` cannot be a torn write. Recovery then refuses to open
+//! rather than lose committed transactions (see [`super::recovery`]). The
+//! mark counts only frames this process synced; a freshly opened WAL
+//! starts at 0, since recovered frames may still sit in the OS cache.
 //!
 //! Frame `n` (1-based) starts at byte `32 + (n - 1) * (24 + page_size)`.
 //!
 //! ## The checksum chain
 //!
 //! The checksum of frame `n` is crc32 *continued* from the checksum of frame
-//! `n - 1` (or, for frame 1, from the header checksum) over bytes 0..16 of
-//! its frame header and its whole page image. Every frame therefore vouches
+//! `n - 1` (or, for frame 1, from the header checksum) over bytes 0..16 and
+//! 20..24 of its frame header (everything but the checksum itself) and its
+//! whole page image. Every frame therefore vouches
 //! for all the frames before it: a frame is valid only if the chain holds up
 //! to it. Together with the salts this is what makes recovery safe:
 //!
@@ -52,8 +68,9 @@ use crate::page;
 
 /// Magic bytes at the start of a walnut WAL.
 pub const WAL_MAGIC: &[u8; 8] = b"WALNUTWL";
-/// WAL format version.
-pub const WAL_VERSION: u32 = 1;
+/// WAL format version. Version 2 added the durable mark (bytes 20..24 of
+/// a frame header, covered by the checksum), which version 1 left zero.
+pub const WAL_VERSION: u32 = 2;
 /// Size of the WAL header.
 pub const WAL_HEADER_SIZE: usize = 32;
 /// Size of a frame header.
@@ -150,6 +167,9 @@ pub struct FrameHeader {
     pub salt2: u32,
     /// Cumulative checksum.
     pub checksum: u32,
+    /// Frames of this generation committed and fsynced when this frame was
+    /// written.
+    pub durable: u32,
 }
 
 impl FrameHeader {
@@ -161,6 +181,7 @@ impl FrameHeader {
             salt1: page::read_u32(b, 8),
             salt2: page::read_u32(b, 12),
             checksum: page::read_u32(b, 16),
+            durable: page::read_u32(b, 20),
         }
     }
 
@@ -181,10 +202,12 @@ pub fn frame_size(page_size: u32) -> u64 {
 }
 
 /// The chained checksum of a frame: crc32 continued from `prev` over the
-/// first 16 bytes of the frame header and the page image.
+/// frame header without its checksum field (bytes 0..16 and 20..24) and
+/// the page image.
 pub fn chain_checksum(prev: u32, frame_header: &[u8], image: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new_with_initial(prev);
     h.update(&frame_header[..16]);
+    h.update(&frame_header[20..FRAME_HEADER_SIZE]);
     h.update(image);
     h.finalize()
 }
@@ -245,6 +268,9 @@ mod tests {
         assert_eq!((h.page, h.commit_size, h.checksum), (2, 0, b));
         assert_eq!(chain_checksum(101, &f[..FRAME_HEADER_SIZE], &image), b);
         assert_eq!(frame_offset(1, 1024), 32);
+        // The durable mark is covered by the checksum.
+        f[21] ^= 1;
+        assert_ne!(chain_checksum(101, &f[..FRAME_HEADER_SIZE], &image), b);
         assert_eq!(frame_offset(3, 1024), 32 + 2 * 1048);
     }
 }

@@ -66,7 +66,8 @@ pub(crate) struct WalIo {
     pub chain: u32,
     /// Checksum chain value at the last commit frame.
     pub committed_chain: u32,
-    /// Frames up to this sequence are known to be durable.
+    /// Frames up to this sequence are known to be durable (synced by this
+    /// process).
     pub synced: u64,
     /// Whether `header` is known to be on disk and durable. A new header
     /// (a new WAL, or a reset) is written and fsynced before the first
@@ -109,14 +110,21 @@ impl Wal {
             .open(path, OpenMode::CreateIfMissing)
             .map_err(|e| PagerError::io(path, "opening the WAL", e))?;
         let scan = recovery::scan(file.as_ref(), page_size, path)?;
+        if let Some(damage) = &scan.damage {
+            return Err(PagerError::DamagedWal {
+                path: path.to_path_buf(),
+                frame: damage.frame,
+                why: damage.why.clone(),
+            });
+        }
         if let recovery::ScanStop::InvalidHeader(why) = &scan.report.stop {
             // A reset rewrites the header only once the main file holds
             // every commit, and fsyncs it before any new frame follows, so
             // a legitimately torn header never hides a newer commit. If one
             // is there, the header was damaged afterwards: refuse to open
             // rather than silently lose committed transactions.
-            if let Some(newest) =
-                recovery::newest_commit_in_headerless_wal(file.as_ref(), page_size, path)?
+            let found = recovery::headerless_wal(file.as_ref(), page_size, path)?;
+            if let Some(newest) = found.newest_commit
                 && newest > seed
             {
                 return Err(PagerError::Corrupt {
@@ -124,6 +132,21 @@ impl Wal {
                     reason: format!(
                         "the WAL header is damaged ({why}) but the WAL holds commit {newest}, \
                          newer than the main file's {seed}; refusing to open rather than lose it"
+                    ),
+                });
+            }
+            // A torn reset leaves old, intact frames behind the header (or
+            // none at all); a WAL of whole frames none of which holds an
+            // intact page is garbage, not something walnut wrote, and may
+            // have held commits: refuse to guess.
+            if found.whole_frames > 0 && found.intact_frames == 0 {
+                return Err(PagerError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "the WAL header is damaged ({why}) and none of its {} frame(s) holds \
+                         an intact page; refusing to open rather than guess what it held \
+                         (moving the WAL aside opens the database as of its last checkpoint)",
+                        found.whole_frames
                     ),
                 });
             }
@@ -150,7 +173,10 @@ impl Wal {
                 tail,
                 chain,
                 committed_chain: chain,
-                synced: tail,
+                // Recovered frames may still be only in the OS cache (the
+                // last process was killed, the machine kept running): count
+                // nothing as durable until this process syncs.
+                synced: 0,
                 header_durable,
             }),
             state: RwLock::new(WalState {
@@ -186,6 +212,10 @@ impl Wal {
     ) -> Result<u64> {
         let fsize = self.frame_size();
         let salts = (io.header.salt1, io.header.salt2);
+        // Frames of this generation that are committed and synced: the
+        // durable mark every frame written now carries (see `format`).
+        let committed = self.state.read().committed;
+        let durable = u32::try_from(io.synced.min(committed).saturating_sub(base)).unwrap_or(0);
         let mut chain = io.chain;
         for (i, (&page, frame)) in pages.iter().zip(buf.chunks_exact_mut(fsize)).enumerate() {
             let commit = if i + 1 == pages.len() { commit_size } else { 0 };
@@ -194,7 +224,7 @@ impl Wal {
             crate::page::write_u32(head, 4, commit);
             crate::page::write_u32(head, 8, salts.0);
             crate::page::write_u32(head, 12, salts.1);
-            crate::page::write_u32(head, 20, 0);
+            crate::page::write_u32(head, 20, durable);
             chain = format::chain_checksum(chain, head, image);
             crate::page::write_u32(head, 16, chain);
         }

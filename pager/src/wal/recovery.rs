@@ -18,8 +18,33 @@
 //! The scan also goes on past the valid prefix, reading every whole frame in
 //! the file, so that a teaching view can show the frames that were *not*
 //! replayed and why ([`FrameInfo`]).
+//!
+//! ## Torn or damaged?
+//!
+//! A frame that ends the valid prefix is usually a write that power loss
+//! tore before its fsync: nothing after it was ever acknowledged, and
+//! dropping it is exactly right. But the same broken chain is what damage
+//! to *durable* frames looks like (a flipped bit, a stray write), and then
+//! stopping there would silently drop committed transactions: a wrong
+//! answer. Every frame therefore carries a durable mark (see [`format`]):
+//! how many frames were committed and synced when it was written. A later
+//! frame of this generation whose own checksum holds and whose mark reaches
+//! the broken frame proves that the broken frame was durable, so it was
+//! damaged afterwards. [`scan`] then reports [`CommittedDamage`], which
+//! opening turns into [`PagerError::DamagedWal`].
+//!
+//! No later frame vouches for the frames of the *last* transaction, and
+//! damage there is indistinguishable from that commit torn by power loss
+//! before its fsync returned: recovery drops the transaction, as SQLite's
+//! WAL does. (Guessing from the damage's shape does not work: a torn write
+//! that leaves the old bytes of a nearly identical page image looks exactly
+//! like one flipped bit; the crash sweeps found such a case.) Telling the
+//! two apart would take a second fsync per commit. Damage past the last
+//! commit frame, in frames that never committed, loses nothing: recovery
+//! never committed, loses nothing: recovery answers from the intact part.
 
 use super::format::{self, FRAME_HEADER_SIZE, FrameHeader, WAL_HEADER_SIZE, WalHeader};
+use crate::error::PageSource;
 use crate::error::{PagerError, Result};
 use crate::vfs::VfsFile;
 use std::fmt;
@@ -169,6 +194,16 @@ pub struct FrameInfo {
     pub kept: bool,
 }
 
+/// Damage found inside the committed part of the WAL: recovery must not
+/// stop there, because commits after it would be lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CommittedDamage {
+    /// The damaged frame (1-based).
+    pub frame: u64,
+    /// The evidence that the frame was committed, and what is wrong.
+    pub why: String,
+}
+
 /// Everything the scan learned.
 #[derive(Debug, Clone)]
 pub(crate) struct WalScan {
@@ -182,6 +217,8 @@ pub(crate) struct WalScan {
     pub chain_at_commit: u32,
     /// What happened, for people.
     pub report: RecoveryReport,
+    /// Damage that recovery must not paper over, if found.
+    pub damage: Option<CommittedDamage>,
 }
 
 /// Scans a WAL file. Only I/O errors are errors: damage is reported.
@@ -196,6 +233,7 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         last_commit: 0,
         chain_at_commit: 0,
         report: RecoveryReport { stop, ..report },
+        damage: None,
     };
     if len < WAL_HEADER_SIZE as u64 {
         return Ok(empty(ScanStop::EmptyWal, report));
@@ -217,6 +255,7 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
     let partial = !(len - WAL_HEADER_SIZE as u64).is_multiple_of(fsize);
     let mut buf = vec![0u8; fsize as usize];
     let mut frames = Vec::with_capacity(whole as usize);
+    let mut durable_marks = Vec::with_capacity(whole as usize);
     let mut prev_stored = header.checksum;
     let mut chain = header.checksum;
     let mut valid = true;
@@ -249,6 +288,7 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
                 }
             }
         }
+        durable_marks.push(fh.durable);
         frames.push(FrameInfo {
             frame: n,
             page: fh.page,
@@ -281,6 +321,12 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         ScanStop::SaltMismatch { frame } | ScanStop::ChecksumMismatch { frame } => whole - frame,
         _ => 0,
     };
+    let damage = match stop {
+        ScanStop::SaltMismatch { frame } | ScanStop::ChecksumMismatch { frame } => {
+            committed_damage(&frames, &durable_marks, frame)
+        }
+        _ => None,
+    };
     report.stop = stop;
     Ok(WalScan {
         header: Some(header),
@@ -288,36 +334,79 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         last_commit,
         chain_at_commit,
         report,
+        damage,
     })
 }
 
-/// For a WAL whose header is invalid: the highest change counter found in
-/// an intact commit frame of page 1 (the header page), ignoring salts and
-/// the chain. If it is newer than the main file's, the WAL held commits
-/// that the main file lacks, and ignoring the WAL would lose them.
-pub(crate) fn newest_commit_in_headerless_wal(
+/// Whether a later frame vouches for `broken`, the frame that ended the
+/// valid prefix: a frame of this generation whose own checksum holds and
+/// whose durable mark reaches `broken` (see the module doc).
+fn committed_damage(
+    frames: &[FrameInfo],
+    durable_marks: &[u32],
+    broken: u64,
+) -> Option<CommittedDamage> {
+    frames
+        .iter()
+        .zip(durable_marks)
+        .skip(broken as usize)
+        .filter(|(f, _)| f.salt_ok && f.checksum_ok)
+        .find(|(_, mark)| u64::from(**mark) >= broken)
+        .map(|(f, &mark)| CommittedDamage {
+            frame: broken,
+            why: format!(
+                "frame {} was written when frames 1..={mark} were committed and synced",
+                f.frame
+            ),
+        })
+}
+
+/// What the frames of a WAL with an invalid header hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderlessWal {
+    /// Whole frames in the file.
+    pub whole_frames: u64,
+    /// Frames whose page image passes its page checksum.
+    pub intact_frames: u64,
+    /// The highest change counter in an intact commit frame of page 1.
+    pub newest_commit: Option<u64>,
+}
+
+/// For a WAL whose header is invalid: looks at every whole frame, ignoring
+/// salts and the chain, for the highest change counter in an intact commit
+/// frame of page 1 (the header page). If it is newer than the main file's,
+/// the WAL held commits that the main file lacks, and ignoring the WAL
+/// would lose them. Also counts the intact frames: a torn reset leaves old
+/// intact frames, garbage leaves none.
+pub(crate) fn headerless_wal(
     file: &dyn VfsFile,
     page_size: u32,
     path: &Path,
-) -> Result<Option<u64>> {
+) -> Result<HeaderlessWal> {
     let len = file
         .len()
         .map_err(|e| PagerError::io(path, "reading the WAL's length", e))?;
     let fsize = format::frame_size(page_size);
     let whole = len.saturating_sub(WAL_HEADER_SIZE as u64) / fsize;
     let mut buf = vec![0u8; fsize as usize];
-    let mut newest = None;
+    let mut found = HeaderlessWal {
+        whole_frames: whole,
+        intact_frames: 0,
+        newest_commit: None,
+    };
     for n in 1..=whole {
         file.read_exact_at(format::frame_offset(n, page_size), &mut buf)
             .map_err(|e| PagerError::io(path, format!("reading WAL frame {n}"), e))?;
         let fh = FrameHeader::decode(&buf);
         let image = &buf[FRAME_HEADER_SIZE..];
-        let intact =
-            crate::page::verify(image, 1, path, crate::error::PageSource::WalFrame(n)).is_ok();
-        if fh.page == 1 && fh.is_commit() && intact {
+        if crate::page::verify(image, fh.page, path, PageSource::WalFrame(n)).is_err() {
+            continue;
+        }
+        found.intact_frames += 1;
+        if fh.page == 1 && fh.is_commit() {
             let counter = crate::header::DbHeader::decode(image).change_counter;
-            newest = newest.max(Some(counter));
+            found.newest_commit = found.newest_commit.max(Some(counter));
         }
     }
-    Ok(newest)
+    Ok(found)
 }
