@@ -47,6 +47,9 @@
 //! * A **crash point** ([`SimVfs::set_crash_point`]) freezes the VFS after N
 //!   more mutating operations (`write_at`, `set_len`, `sync`): from then on
 //!   everything fails, as if the machine had stopped, until `crash()`.
+//! * A **sync crash point** ([`SimVfs::set_crash_before_sync`]) freezes it
+//!   when the N-th later `sync` is attempted, before it makes anything
+//!   durable: a crash at a sync boundary.
 //! * [`SimVfs::fail_write_after`] and [`SimVfs::fail_sync_after`] make one
 //!   later write or sync fail with an I/O error, changing nothing.
 //! * [`SimVfs::set_capacity`] gives the disk a size; growing past it fails
@@ -157,6 +160,10 @@ struct State {
     ops: u64,
     /// Freeze once `ops` reaches this value.
     freeze_at_ops: Option<u64>,
+    /// Successful syncs so far.
+    syncs: u64,
+    /// Freeze when a sync is attempted with `syncs` at this value.
+    freeze_at_syncs: Option<u64>,
     /// Stopped at a crash point: every operation fails until `crash()`.
     frozen: bool,
     /// A planned failure of a `write_at`.
@@ -223,6 +230,8 @@ impl SimVfs {
             next_file_id: 0,
             ops: 0,
             freeze_at_ops: None,
+            syncs: 0,
+            freeze_at_syncs: None,
             frozen: false,
             write_failure: None,
             sync_failure: None,
@@ -256,6 +265,22 @@ impl SimVfs {
         if after_ops == Some(0) {
             state.frozen = true;
         }
+    }
+
+    /// How many `sync` calls have succeeded so far, on all files.
+    pub fn syncs(&self) -> u64 {
+        self.state.lock().syncs
+    }
+
+    /// Freezes the VFS when a `sync` is attempted after `n` more have
+    /// succeeded (counted from now), *before* that sync makes anything
+    /// durable: a crash at a sync boundary, with every write since the last
+    /// sync still pending for [`crash`](Self::crash) to drop, keep or tear.
+    /// `None` removes it. Run a workload once, read [`syncs`](Self::syncs),
+    /// and each value below it is a boundary worth crashing at.
+    pub fn set_crash_before_sync(&self, n: Option<u64>) {
+        let mut state = self.state.lock();
+        state.freeze_at_syncs = n.map(|n| state.syncs.saturating_add(n));
     }
 
     /// Whether the VFS stopped at its crash point and waits for
@@ -307,6 +332,7 @@ impl SimVfs {
         state.epoch += 1;
         state.frozen = false;
         state.freeze_at_ops = None;
+        state.freeze_at_syncs = None;
         state.write_failure = None;
         state.sync_failure = None;
         report
@@ -417,8 +443,14 @@ impl VfsFile for SimFile {
     fn sync(&self) -> io::Result<()> {
         let mut state = self.state.lock();
         state.file(&self.target)?;
+        if state.freeze_at_syncs == Some(state.syncs) {
+            state.frozen = true;
+            state.freeze_at_syncs = None;
+            state.check_running()?;
+        }
         state.take_planned_failure(Operation::Sync)?;
         state.file(&self.target)?.make_durable();
+        state.syncs += 1;
         state.count_op();
         Ok(())
     }
@@ -920,6 +952,27 @@ mod tests {
         let file = open(&vfs, DB);
         assert_eq!(read_all(&*file), b"ab\0"); // everything was synced
         file.write_at(0, b"z").unwrap(); // crash point was cleared
+    }
+
+    #[test]
+    fn sync_crash_point_freezes_before_that_sync_makes_anything_durable() {
+        let vfs = SimVfs::new(3);
+        let f = vfs
+            .open(Path::new("s"), OpenMode::CreateIfMissing)
+            .expect("open");
+        f.write_at(0, b"one").expect("write");
+        f.sync().expect("sync 1");
+        vfs.set_crash_before_sync(Some(1));
+        f.write_at(3, b"two").expect("write");
+        f.sync().expect("sync 2 is allowed");
+        f.write_at(6, b"three").expect("write");
+        assert!(f.sync().is_err(), "sync 3 is the crash point");
+        assert!(vfs.is_frozen());
+        assert_eq!(vfs.syncs(), 2);
+        vfs.crash();
+        let bytes = vfs.file_bytes(Path::new("s")).expect("file");
+        assert_eq!(&bytes[..6], b"onetwo", "synced bytes stay");
+        assert!((6..=11).contains(&bytes.len()), "{bytes:?}");
     }
 
     #[test]
