@@ -20,11 +20,13 @@
 //!
 //! Never a panic, never a mixture, never rows that were not committed.
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 use walnut_pager::SimVfs;
 use walnut_pager::rng::SplitMix64;
-use walnut_sql::{Database, Options, Value};
+use walnut_sql::{Database, Options};
 
 const DB: &str = "damaged.db";
 const WAL: &str = "damaged.db-wal";
@@ -56,26 +58,10 @@ fn fixture() -> Fixture {
     fixture_with(true)
 }
 
+/// The committed contents, and a query through the index too: a damaged
+/// index page must not go unnoticed.
 fn snapshot(db: &Database) -> Result<Vec<String>, walnut_sql::Error> {
-    let mut out = Vec::new();
-    let mut tables = Vec::new();
-    for row in db.query(
-        "SELECT type, name, sql FROM sqlite_master ORDER BY name",
-        (),
-    )? {
-        out.push(format!("{row:?}"));
-        if row[0] == Value::Text("table".into())
-            && let Value::Text(name) = &row[1]
-        {
-            tables.push(name.to_string());
-        }
-    }
-    for t in tables {
-        for row in db.query(&format!("SELECT rowid, * FROM {t} ORDER BY rowid"), ())? {
-            out.push(format!("{t}: {row:?}"));
-        }
-    }
-    // Through the index too: a damaged index page must not go unnoticed.
+    let mut out = support::snapshot(db)?;
     for row in db.query("SELECT k, count(*) FROM t WHERE k >= 0 GROUP BY k", ())? {
         out.push(format!("by k: {row:?}"));
     }
