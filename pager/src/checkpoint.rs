@@ -21,8 +21,10 @@
 //! A crash at any point is safe: until step 4 completes the WAL still holds
 //! every frame, and recovery simply replays them again (copying a frame
 //! twice writes the same bytes). The new WAL header written by a reset is
-//! not fsynced: if it is lost or torn, the old WAL (all of it already in
-//! the main file) or an empty one is found, and both are correct.
+//! fsynced before any frame is written under it; a crash while it is being
+//! written leaves the old WAL (all of it already in the main file) or a
+//! damaged header with nothing new behind it, and recovery treats both as
+//! "the main file holds everything".
 //!
 //! The checkpoint holds the pool latch throughout, so page loads wait for
 //! it; readers working on pages they have already pinned do not.

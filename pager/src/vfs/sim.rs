@@ -129,6 +129,11 @@ pub struct SimVfs {
 }
 
 /// What [`SimVfs::crash`] did to the pending operations of all files.
+///
+/// The counts are the decisions, not their visible effects: a write torn
+/// where its new bytes equal the old ones (zeroed free space in both page
+/// images, say) reads back as if kept whole, and one torn with an empty
+/// prefix over its old bytes as if dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CrashReport {
     /// Writes that left no trace.

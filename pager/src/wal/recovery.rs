@@ -112,10 +112,13 @@ pub struct RecoveryReport {
     pub frames_recovered: u64,
     /// Committed transactions found in the WAL.
     pub transactions_recovered: u64,
-    /// Frames not kept: valid frames after the last commit, plus a torn or
-    /// damaged frame that ended the scan.
+    /// Frames of this generation not kept: valid frames after the last
+    /// commit, a torn or damaged frame that ended the scan, and frames
+    /// carrying this generation's salts after the stop (the rest of an
+    /// unfinished transaction whose earlier write was lost or torn).
     pub frames_discarded: u64,
-    /// Unfinished transactions discarded (valid frames without a commit).
+    /// Unfinished transactions discarded: 1 if any frame was, else 0 (only
+    /// the last transaction can be unfinished).
     pub transactions_discarded: u64,
     /// Whether the scan ended at a torn or damaged frame.
     pub torn_tail: bool,
@@ -312,10 +315,21 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         ScanStop::PartialFrame { .. } | ScanStop::ChecksumMismatch { .. }
     );
     let uncommitted = report.frames_scanned - last_commit;
+    // This generation's frames beyond the stop: an unfinished transaction
+    // whose earlier write was lost (a salt mismatch) or torn.
+    let beyond = match stop {
+        ScanStop::SaltMismatch { frame } | ScanStop::ChecksumMismatch { frame } => frames
+            .iter()
+            .skip(frame as usize)
+            .filter(|f| f.salt_ok)
+            .count()
+            as u64,
+        _ => 0,
+    };
     report.frames_recovered = last_commit;
     report.transactions_recovered = commits;
-    report.frames_discarded = uncommitted + u64::from(torn);
-    report.transactions_discarded = u64::from(uncommitted > 0 || torn);
+    report.frames_discarded = uncommitted + u64::from(torn) + beyond;
+    report.transactions_discarded = u64::from(report.frames_discarded > 0);
     report.torn_tail = torn;
     report.frames_after_stop = match stop {
         ScanStop::SaltMismatch { frame } | ScanStop::ChecksumMismatch { frame } => whole - frame,

@@ -115,7 +115,7 @@ pub fn wal(pager: &Pager, style: Style) -> Result<String> {
     ));
     if report.frames_discarded > 0 {
         out.push_str(&format!(
-            ",\n  discards {} (no commit follows)",
+            ",\n  discards {} of an unfinished transaction",
             plural(report.frames_discarded, "frame", "frames")
         ));
     }
