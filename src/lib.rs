@@ -22,6 +22,9 @@ pub use walnut_pager as pager;
 pub use walnut_sql as sql;
 pub use walnut_sql::{Database, Error, Options, Params, Rows, Session, Statement, Value};
 
+/// Fuzzing harnesses (SQL text, a database file, a WAL file) and their
+/// oracles, shared by the cargo-fuzz targets in `fuzz/` and the proptests.
+pub mod fuzzing;
 /// A hand-written MD5 (RFC 1321), for the sqllogictest result hashes.
 pub mod md5;
 /// A runner for SQLite's sqllogictest files, generic over the engine.

@@ -1,0 +1,1 @@
+INSERT INTO t(a, b) VALUES ('x', 1), (NULL, -2); INSERT OR REPLACE INTO u VALUES (1, 1.5, x'00');

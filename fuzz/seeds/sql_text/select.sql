@@ -1,0 +1,1 @@
+SELECT a, count(*), sum(b) FROM t WHERE id BETWEEN 1 AND 3 GROUP BY a HAVING count(*) > 0 ORDER BY a DESC LIMIT 2;

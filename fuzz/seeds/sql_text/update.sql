@@ -1,0 +1,1 @@
+BEGIN; UPDATE t SET a = upper(a) || b WHERE b > 1; DELETE FROM u WHERE x IS NOT NULL; COMMIT;
