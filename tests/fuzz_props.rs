@@ -251,11 +251,8 @@ proptest! {
     }
 
     /// Damage with the pages' checksums recomputed reaches the B+Tree
-    /// code. Ignored while it fails about one run in three on the bug of
-    /// `damaged_cell_count_panics_in_rebalance`; run it with
-    /// `cargo test --release --test fuzz_props -- --ignored`.
+    /// code (and found the bugs pinned by the regression cases below).
     #[test]
-    #[ignore = "walnut bug: see damaged_cell_count_panics_in_rebalance"]
     fn damaged_resealed_database_files_fail_cleanly(ms in mutations(40_000)) {
         let mut input = vec![1]; // recompute checksums
         input.extend(Mutation::encode(&ms));
@@ -378,10 +375,10 @@ fn wal_file_regressions() {
 /// subtract with overflow" with overflow checks, "range start index
 /// 18446744073709551415 out of range for slice of length 1000" without.
 /// The cells taken from the damaged node do not fit in one page, and
-/// `write_cells` assumes they do.
+/// `write_cells` assumed they did. Now the DELETE fails with an error
+/// naming the damaged page.
 #[test]
-#[ignore = "walnut bug: rebalancing a damaged B+Tree node panics in node::write_cells instead of returning a corruption error"]
-fn damaged_cell_count_panics_in_rebalance() {
+fn a_damaged_cell_count_met_by_a_rebalance_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
     input.extend(Mutation::encode(&[Mutation::Xor {
         offset: 17433,
@@ -395,10 +392,9 @@ fn damaged_cell_count_panics_in_rebalance() {
 /// count of page 23 (file offset 22552, body offset 0) XORed with 0x31,
 /// checksums recomputed; an `INSERT` that splits that node panics in
 /// `node::write_cells` (btree/src/node.rs:295) called from
-/// `BTree::insert_at` (btree/src/tree.rs:298).
+/// `BTree::insert_at` (btree/src/tree.rs:298). Now an error naming the page.
 #[test]
-#[ignore = "walnut bug: splitting a damaged B+Tree node panics in node::write_cells instead of returning a corruption error"]
-fn damaged_cell_count_panics_in_insert_split() {
+fn a_damaged_cell_count_met_by_a_split_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
     input.extend(Mutation::encode(&[Mutation::Xor {
         offset: 22552,
@@ -416,13 +412,13 @@ fn damaged_cell_count_panics_in_insert_split() {
 /// `t` follows the link forever: `SELECT rowid, * FROM t` collects rows
 /// until memory runs out, `SELECT count(*) FROM t` never returns. The
 /// cursor's guard against sibling cycles (`Cursor::settle_forward`,
-/// btree/src/cursor.rs:180) only counts hops across empty leaves.
+/// btree/src/cursor.rs:180) only counted hops across empty leaves; now it
+/// also requires keys to grow from one leaf to the next.
 ///
 /// Runs the scan on a thread and fails if it has not finished within 10
 /// seconds (the thread is left spinning until the test binary exits).
 #[test]
-#[ignore = "walnut bug: a scan follows a cyclic leaf-sibling chain forever instead of returning a corruption error"]
-fn leaf_sibling_cycle_hangs_a_scan() {
+fn a_cyclic_leaf_sibling_chain_is_an_error_not_an_endless_scan() {
     let input = [
         vec![1],
         Mutation::encode(&[Mutation::Xor {

@@ -177,48 +177,100 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     }
 
     /// Lands on (leaf, idx), or the first entry after it along the siblings.
+    ///
+    /// Keys grow strictly from one leaf to the next; a sibling chain that
+    /// goes back (a damaged link, or a cycle) is an error, not an endless
+    /// scan.
     fn settle_forward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
-        let mut hops = 0u64;
+        let mut hops = 0u32;
+        let mut left_behind: Option<Vec<u8>> = None;
         loop {
             let p = self.src.page(leaf)?;
             node_kind(leaf, p.page_type())?;
-            if idx < node::ncells(p.body()) {
+            let n = node::ncells(p.body());
+            if idx < n {
+                if let Some(prev) = &left_behind
+                    && node::key(p.body(), Kind::Leaf, idx) <= prev.as_slice()
+                {
+                    return Err(out_of_order(leaf, "right"));
+                }
                 (self.leaf, self.idx, self.valid) = (leaf, idx, true);
                 return Ok(true);
             }
+            if n > 0 {
+                left_behind = Some(node::key(p.body(), Kind::Leaf, n - 1).to_vec());
+            }
             let next = node::right(p.body());
-            hops += 1;
-            if next == 0 || hops > u32::MAX as u64 {
+            if next == 0 {
                 self.valid = false;
                 return Ok(false);
+            }
+            hops += 1;
+            if hops > MAX_EMPTY_HOPS {
+                return Err(too_many_hops(leaf));
             }
             (leaf, idx) = (next, 0);
         }
     }
 
-    /// Lands on the entry just before (leaf, idx), along the siblings.
+    /// Lands on the entry just before (leaf, idx), along the siblings (the
+    /// mirror of [`settle_forward`](Self::settle_forward)).
     fn settle_backward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
-        let mut hops = 0u64;
+        let mut hops = 0u32;
+        let mut left_behind: Option<Vec<u8>> = None;
         loop {
-            if idx > 0 {
-                let p = self.src.page(leaf)?;
-                let n = node::ncells(p.body());
-                (self.leaf, self.idx, self.valid) =
-                    (leaf, (idx - 1).min(n.saturating_sub(1)), n > 0);
-                if n > 0 {
-                    return Ok(true);
+            let p = self.src.page(leaf)?;
+            let n = node::ncells(p.body());
+            if idx > 0 && n > 0 {
+                let at = (idx - 1).min(n - 1);
+                if let Some(prev) = &left_behind
+                    && node::key(p.body(), Kind::Leaf, at) >= prev.as_slice()
+                {
+                    return Err(out_of_order(leaf, "left"));
                 }
+                (self.leaf, self.idx, self.valid) = (leaf, at, true);
+                return Ok(true);
             }
-            let prev = node::left(self.src.page(leaf)?.body());
-            hops += 1;
-            if prev == 0 || hops > u32::MAX as u64 {
+            if n > 0 {
+                left_behind = Some(node::key(p.body(), Kind::Leaf, 0).to_vec());
+            }
+            let prev = node::left(p.body());
+            if prev == 0 {
                 self.valid = false;
                 return Ok(false);
+            }
+            hops += 1;
+            if hops > MAX_EMPTY_HOPS {
+                return Err(too_many_hops(leaf));
             }
             leaf = prev;
             idx = node::ncells(self.src.page(leaf)?.body());
         }
     }
+}
+
+/// How many leaves a cursor may cross without finding an entry. A valid
+/// tree has no empty leaf but an empty root; a long run of them is a cycle
+/// in a damaged sibling chain.
+const MAX_EMPTY_HOPS: u32 = 1 << 16;
+
+fn out_of_order(leaf: PageId, side: &str) -> crate::error::BTreeError {
+    crate::error::corrupt(
+        leaf,
+        format!(
+            "following {side}-sibling links, the keys go out of order at this leaf \
+             (a damaged sibling link, or a cycle)"
+        ),
+    )
+}
+
+fn too_many_hops(leaf: PageId) -> crate::error::BTreeError {
+    crate::error::corrupt(
+        leaf,
+        format!(
+            "more than {MAX_EMPTY_HOPS} empty leaves in a row along the sibling chain (a cycle?)"
+        ),
+    )
 }
 
 /// Which way a range runs.

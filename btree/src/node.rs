@@ -281,14 +281,23 @@ pub fn compact(body: &mut [u8], kind: Kind) {
         .map(|i| cell(body, kind, i).to_vec())
         .collect();
     let (r, l) = (right(body), left(body));
-    write_cells(body, kind, &cells);
-    set_right(body, r);
-    set_left(body, l);
+    // A damaged node whose cells do not fit stays as it is; the caller
+    // then finds no room and splits, which reports the damage.
+    if write_cells(body, kind, &cells) {
+        set_right(body, r);
+        set_left(body, l);
+    }
 }
 
 /// Replaces the whole node's cells (keeping nothing else: the caller sets
-/// the pointers). The cells must fit.
-pub fn write_cells(body: &mut [u8], _kind: Kind, cells: &[Vec<u8>]) {
+/// the pointers). Returns `false`, changing nothing, if they do not fit:
+/// cells read from a damaged node (a wrong cell count or cell pointers)
+/// may not.
+#[must_use]
+pub fn write_cells(body: &mut [u8], _kind: Kind, cells: &[Vec<u8>]) -> bool {
+    if !fits(body.len(), cells) {
+        return false;
+    }
     init(body);
     let mut start = body.len();
     for (i, c) in cells.iter().enumerate() {
@@ -298,6 +307,7 @@ pub fn write_cells(body: &mut [u8], _kind: Kind, cells: &[Vec<u8>]) {
     }
     put16(body, CONTENT, start);
     put16(body, NCELLS, cells.len());
+    true
 }
 
 /// All cells, copied.

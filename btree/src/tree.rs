@@ -266,14 +266,14 @@ impl BTree {
             let mut cells = node::cells(p.body(), kind);
             cells.insert(i, c);
             let (right, left) = (node::right(p.body()), node::left(p.body()));
-            let split = split_cells(kind, cells);
+            let split = split_cells(kind, cells, id)?;
             if depth == 0 {
                 // The root splits into two new children and stays the root.
                 let mut a = tx.allocate(kind.page_type())?;
                 let mut b = tx.allocate(kind.page_type())?;
                 let (a_id, b_id) = (a.id(), b.id());
-                node::write_cells(a.body_mut(), kind, &split.left);
-                node::write_cells(b.body_mut(), kind, &split.right);
+                write_node(a.body_mut(), kind, &split.left, id)?;
+                write_node(b.body_mut(), kind, &split.right, id)?;
                 match kind {
                     Kind::Leaf => {
                         node::set_right(a.body_mut(), b_id);
@@ -285,18 +285,19 @@ impl BTree {
                     }
                 }
                 p.set_page_type(PageType::BTreeInterior);
-                node::write_cells(
+                write_node(
                     p.body_mut(),
                     Kind::Interior,
                     &[cell::interior_cell(a_id, &split.separator)],
-                );
+                    id,
+                )?;
                 node::set_right(p.body_mut(), b_id);
                 return Ok(());
             }
             let mut r = tx.allocate(kind.page_type())?;
             let r_id = r.id();
-            node::write_cells(p.body_mut(), kind, &split.left);
-            node::write_cells(r.body_mut(), kind, &split.right);
+            write_node(p.body_mut(), kind, &split.left, id)?;
+            write_node(r.body_mut(), kind, &split.right, id)?;
             match kind {
                 Kind::Leaf => {
                     node::set_left(p.body_mut(), left);
@@ -411,7 +412,7 @@ impl BTree {
             if node::fits(body_len, &combined) {
                 {
                     let mut l = tx.page_mut(left_id)?;
-                    node::write_cells(l.body_mut(), kind, &combined);
+                    write_node(l.body_mut(), kind, &combined, left_id)?;
                     node::set_right(l.body_mut(), r_right);
                     if kind == Kind::Leaf {
                         node::set_left(l.body_mut(), l_left);
@@ -433,10 +434,10 @@ impl BTree {
                 continue;
             }
 
-            let split = split_cells(kind, combined);
+            let split = split_cells(kind, combined, left_id)?;
             {
                 let mut l = tx.page_mut(left_id)?;
-                node::write_cells(l.body_mut(), kind, &split.left);
+                write_node(l.body_mut(), kind, &split.left, left_id)?;
                 match kind {
                     Kind::Leaf => {
                         node::set_left(l.body_mut(), l_left);
@@ -447,7 +448,7 @@ impl BTree {
             }
             {
                 let mut r = tx.page_mut(right_id)?;
-                node::write_cells(r.body_mut(), kind, &split.right);
+                write_node(r.body_mut(), kind, &split.right, right_id)?;
                 node::set_right(r.body_mut(), r_right);
                 if kind == Kind::Leaf {
                     node::set_left(r.body_mut(), left_id);
@@ -586,7 +587,21 @@ struct Split {
 /// Splits cells in two halves of about equal bytes. Leaves: the separator
 /// is a copy of the right half's first key. Interior nodes: the middle
 /// cell moves up.
-fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>) -> Split {
+///
+/// A node only splits when it is full, and keys are small enough that a
+/// full node holds at least two cells (three for an interior node, whose
+/// middle cell moves up); fewer means the node's header is damaged.
+fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>, page: PageId) -> Result<Split> {
+    let min_cells = if kind == Kind::Interior { 3 } else { 2 };
+    if cells.len() < min_cells {
+        return Err(corrupt(
+            page,
+            format!(
+                "a full node with {} cell(s) cannot split: its header is damaged",
+                cells.len()
+            ),
+        ));
+    }
     let total: usize = cells.iter().map(|c| c.len() + 2).sum();
     let mut acc = 0;
     let mut k = 0;
@@ -603,22 +618,35 @@ fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>) -> Split {
                 .first()
                 .map(|c| cell::key_of(c, Kind::Leaf).to_vec())
                 .unwrap_or_default();
-            Split {
+            Ok(Split {
                 left: cells,
                 right,
                 separator,
                 middle_child: 0,
-            }
+            })
         }
         Kind::Interior => {
             let mut right = cells.split_off(k);
             let middle = right.remove(0);
-            Split {
+            Ok(Split {
                 left: cells,
                 right,
                 separator: cell::key_of(&middle, Kind::Interior).to_vec(),
                 middle_child: cell::interior_child(&middle),
-            }
+            })
         }
+    }
+}
+
+/// Writes `cells` into a node, or reports `page` (where they were read
+/// from) as damaged if they cannot fit.
+fn write_node(body: &mut [u8], kind: Kind, cells: &[Vec<u8>], page: PageId) -> Result<()> {
+    if node::write_cells(body, kind, cells) {
+        Ok(())
+    } else {
+        Err(corrupt(
+            page,
+            "its cells do not fit in a page: the node's cell count or cell pointers are damaged",
+        ))
     }
 }

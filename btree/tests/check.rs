@@ -275,7 +275,7 @@ fn keys_out_of_order_are_reported() {
         assert!(cells.len() >= 3);
         cells.swap(1, 2);
         let (l, r) = (node::left(body), node::right(body));
-        node::write_cells(body, Kind::Leaf, &cells);
+        assert!(node::write_cells(body, Kind::Leaf, &cells));
         node::set_left(body, l);
         node::set_right(body, r);
         (
@@ -337,7 +337,7 @@ fn separators_sibling_links_and_chains_are_checked() {
         let child = walnut_btree::cell::interior_child(&cells[0]);
         cells[0] = walnut_btree::cell::interior_cell(child, b"key-00004");
         let r = node::right(body);
-        node::write_cells(body, Kind::Interior, &cells);
+        assert!(node::write_cells(body, Kind::Interior, &cells));
         node::set_right(body, r);
     }
     // The second leaf's left link points at itself.
