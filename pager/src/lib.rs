@@ -75,7 +75,9 @@ pub use freelist::{Freelist, trunk_capacity};
 pub use guard::{PageMut, PageRef};
 pub use header::DbHeader;
 pub use page::{PageHeader, PageId, PageType, RawPage};
-pub use pager::{CheckpointReport, Pager, PagerOptions, Synchronous, WalStatus, wal_path_for};
+pub use pager::{
+    CheckpointReport, MAX_POOL_BYTES, Pager, PagerOptions, Synchronous, WalStatus, wal_path_for,
+};
 pub use pool::{FrameInfo, FrameState, PageVersion, PoolSnapshot};
 pub use read_txn::ReadTxn;
 pub use stats::PagerStats;

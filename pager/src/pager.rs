@@ -45,6 +45,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// The largest buffer pool walnut agrees to allocate (4 GiB). The pool's
+/// frames are allocated when a database opens, not as they fill (unlike
+/// SQLite's page cache), so a mistyped size would otherwise exhaust memory.
+pub const MAX_POOL_BYTES: u64 = 4 << 30;
+
 /// When the WAL is fsynced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Synchronous {
@@ -214,6 +219,17 @@ impl Pager {
             return Err(PagerError::InvalidOption(format!(
                 "the buffer pool needs at least 3 frames (got {})",
                 options.pool_frames
+            )));
+        }
+        let pool_bytes = (options.pool_frames as u64).saturating_mul(options.page_size as u64);
+        if pool_bytes > MAX_POOL_BYTES {
+            return Err(PagerError::InvalidOption(format!(
+                "a buffer pool of {} frames of {} bytes needs {} MiB; walnut allocates its pool \
+                 when it opens a database and allows at most {} MiB",
+                options.pool_frames,
+                options.page_size,
+                pool_bytes >> 20,
+                MAX_POOL_BYTES >> 20
             )));
         }
         let db = vfs

@@ -216,7 +216,8 @@ pub fn create_index(tx: &WriteTxn, schema: &Schema, ci: &CreateIndex, text: &str
     reserved(&ci.name)?;
     let table = schema.table(&ci.table)?.clone();
     for c in &ci.columns {
-        if table.column_index(&c.name).is_none() && !crate::bind::is_rowid_name(&c.name) {
+        // SQLite indexes only declared columns: `rowid` is "no such column".
+        if table.column_index(&c.name).is_none() {
             return Err(Error::NoSuch {
                 kind: "column",
                 name: c.name.clone(),

@@ -3,7 +3,7 @@
 //! | pragma | reads | sets |
 //! |---|---|---|
 //! | `page_size` | the page size | a new size, only while the database has no tables (the file is recreated) |
-//! | `cache_size` | the buffer pool's frames | frames (N > 0) or KiB (N < 0); the pool is reopened |
+//! | `cache_size` | the buffer pool's frames | frames (N > 0) or KiB (N < 0), at most 4 GiB in all (the pool is allocated up front); the pool is reopened |
 //! | `synchronous` | 0 OFF, 1 NORMAL, 2 FULL | OFF/NORMAL/FULL (EXTRA means FULL) |
 //! | `wal_autocheckpoint` | the threshold in frames | a new threshold (0: off) |
 //! | `wal_checkpoint` | runs a checkpoint: `busy, log, checkpointed` | |
@@ -126,9 +126,16 @@ pub fn run(
                 } else {
                     n.unsigned_abs().saturating_mul(1024) / u64::from(pager.page_size())
                 };
-                let frames = usize::try_from(frames)
-                    .unwrap_or(usize::MAX)
-                    .clamp(16, 1 << 24);
+                let frames = usize::try_from(frames).unwrap_or(usize::MAX).max(16);
+                let bytes = (frames as u64).saturating_mul(u64::from(pager.page_size()));
+                if bytes > walnut_pager::MAX_POOL_BYTES {
+                    return Err(Error::Invalid(format!(
+                        "PRAGMA cache_size: {n} would need a {} MiB buffer pool; walnut \
+                         allocates its pool up front and allows at most {} MiB",
+                        bytes >> 20,
+                        walnut_pager::MAX_POOL_BYTES >> 20
+                    )));
+                }
                 PragmaOutcome::SetPoolFrames(frames)
             }
         },

@@ -227,6 +227,8 @@ fn errors_are_typed_and_worded_as_sqlite_words_them() {
             "misuse of aggregate: count()",
         ),
         ("SELECT 1 FROM t, t", "not supported: joins"),
+        // Found by the SQL fuzzer: this used to claim a malformed database.
+        ("CREATE INDEX i ON t(rowid)", "no such column: rowid"),
     ];
     for (sql, message) in cases {
         let err = db.query(sql, ()).expect_err(sql);
@@ -260,6 +262,16 @@ fn page_size_can_change_before_the_first_table_only() {
     );
     db.execute("INSERT INTO t VALUES (1)", ())
         .expect("still works");
+    // The pool is allocated up front: a huge size is refused, not tried.
+    let err = db
+        .execute("PRAGMA cache_size = 100000000", ())
+        .expect_err("too big");
+    assert!(err.to_string().contains("allows at most 4096 MiB"), "{err}");
+    assert_eq!(
+        ints(db.query("PRAGMA cache_size", ()).expect("read")),
+        vec![vec![64]],
+        "the pool is unchanged"
+    );
 }
 
 #[test]
