@@ -26,6 +26,11 @@ pub struct Cursor<'s, S: PageSource + ?Sized> {
     leaf: PageId,
     idx: usize,
     valid: bool,
+    /// Leaves crossed along sibling links since the last seek.
+    hops: u64,
+    /// The database's page count, read at the first hop: no walk along
+    /// sibling links can cross more leaves than that without a cycle.
+    max_hops: Option<u64>,
 }
 
 impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
@@ -37,6 +42,8 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             leaf: 0,
             idx: 0,
             valid: false,
+            hops: 0,
+            max_hops: None,
         }
     }
 
@@ -47,6 +54,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the first key `>= key`. Returns whether there is one.
     pub fn seek_ge(&mut self, key: &[u8]) -> Result<bool> {
+        self.hops = 0;
         let (leaf, page) = self.tree.leaf_for(self.src, key)?;
         let found = node::search(page.body(), Kind::Leaf, key);
         drop(page);
@@ -58,6 +66,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the first key `> key`.
     pub fn seek_gt(&mut self, key: &[u8]) -> Result<bool> {
+        self.hops = 0;
         let (leaf, page) = self.tree.leaf_for(self.src, key)?;
         let found = node::search(page.body(), Kind::Leaf, key);
         drop(page);
@@ -85,6 +94,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the last key `<= key`.
     pub fn seek_le(&mut self, key: &[u8]) -> Result<bool> {
+        self.hops = 0;
         let (leaf, page) = self.tree.leaf_for(self.src, key)?;
         let found = node::search(page.body(), Kind::Leaf, key);
         drop(page);
@@ -99,6 +109,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the last key `< key`.
     pub fn seek_lt(&mut self, key: &[u8]) -> Result<bool> {
+        self.hops = 0;
         let (leaf, page) = self.tree.leaf_for(self.src, key)?;
         let found = node::search(page.body(), Kind::Leaf, key);
         drop(page);
@@ -110,12 +121,14 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
 
     /// Positions on the smallest key.
     pub fn first(&mut self) -> Result<bool> {
+        self.hops = 0;
         let leaf = self.edge_leaf(false)?;
         self.settle_forward(leaf, 0)
     }
 
     /// Positions on the largest key.
     pub fn last(&mut self) -> Result<bool> {
+        self.hops = 0;
         let leaf = self.edge_leaf(true)?;
         let n = node::ncells(self.src.page(leaf)?.body());
         self.settle_backward(leaf, n)
@@ -158,6 +171,26 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         Ok((c.key.to_vec(), read_value(self.src, &c)?))
     }
 
+    /// Counts one crossing along a sibling link from `leaf`. Keys are
+    /// checked at each crossing too, but a damaged leaf whose keys go down
+    /// inside it could hide a cycle from that check; the count cannot be
+    /// fooled.
+    fn hop(&mut self, leaf: PageId) -> Result<()> {
+        self.hops += 1;
+        let max = match self.max_hops {
+            Some(max) => max,
+            None => {
+                let max = u64::from(self.src.db_header()?.page_count);
+                self.max_hops = Some(max);
+                max
+            }
+        };
+        if self.hops > max {
+            return Err(too_many_hops(leaf, max));
+        }
+        Ok(())
+    }
+
     fn edge_leaf(&self, rightmost: bool) -> Result<PageId> {
         let mut id = self.tree.root();
         for _ in 0..=MAX_DEPTH {
@@ -182,7 +215,6 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     /// goes back (a damaged link, or a cycle) is an error, not an endless
     /// scan.
     fn settle_forward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
-        let mut hops = 0u32;
         let mut left_behind: Option<Vec<u8>> = None;
         loop {
             let p = self.src.page(leaf)?;
@@ -205,10 +237,8 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 self.valid = false;
                 return Ok(false);
             }
-            hops += 1;
-            if hops > MAX_EMPTY_HOPS {
-                return Err(too_many_hops(leaf));
-            }
+            drop(p);
+            self.hop(leaf)?;
             (leaf, idx) = (next, 0);
         }
     }
@@ -216,7 +246,6 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     /// Lands on the entry just before (leaf, idx), along the siblings (the
     /// mirror of [`settle_forward`](Self::settle_forward)).
     fn settle_backward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
-        let mut hops = 0u32;
         let mut left_behind: Option<Vec<u8>> = None;
         loop {
             let p = self.src.page(leaf)?;
@@ -239,20 +268,13 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 self.valid = false;
                 return Ok(false);
             }
-            hops += 1;
-            if hops > MAX_EMPTY_HOPS {
-                return Err(too_many_hops(leaf));
-            }
+            drop(p);
+            self.hop(leaf)?;
             leaf = prev;
             idx = node::ncells(self.src.page(leaf)?.body());
         }
     }
 }
-
-/// How many leaves a cursor may cross without finding an entry. A valid
-/// tree has no empty leaf but an empty root; a long run of them is a cycle
-/// in a damaged sibling chain.
-const MAX_EMPTY_HOPS: u32 = 1 << 16;
 
 fn out_of_order(leaf: PageId, side: &str) -> crate::error::BTreeError {
     crate::error::corrupt(
@@ -264,11 +286,12 @@ fn out_of_order(leaf: PageId, side: &str) -> crate::error::BTreeError {
     )
 }
 
-fn too_many_hops(leaf: PageId) -> crate::error::BTreeError {
+fn too_many_hops(leaf: PageId, pages: u64) -> crate::error::BTreeError {
     crate::error::corrupt(
         leaf,
         format!(
-            "more than {MAX_EMPTY_HOPS} empty leaves in a row along the sibling chain (a cycle?)"
+            "the leaf sibling chain crosses more leaves than the database's {pages} pages: \
+             a cycle"
         ),
     )
 }
