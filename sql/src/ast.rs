@@ -429,7 +429,42 @@ pub struct OrderTerm {
     pub nulls_first: Option<bool>,
 }
 
-/// A single-table (or table-less) SELECT.
+/// A compound operator: how a SELECT's rows combine with those before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompoundOp {
+    /// `UNION`: the rows of both, duplicates removed.
+    Union,
+    /// `UNION ALL`: the rows of both.
+    UnionAll,
+    /// `INTERSECT`: the distinct rows found on both sides.
+    Intersect,
+    /// `EXCEPT`: the distinct rows of the left side not found on the right.
+    Except,
+}
+
+impl CompoundOp {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            CompoundOp::Union => "UNION",
+            CompoundOp::UnionAll => "UNION ALL",
+            CompoundOp::Intersect => "INTERSECT",
+            CompoundOp::Except => "EXCEPT",
+        }
+    }
+}
+
+/// One SELECT of a compound after the first, with the operator before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompoundArm {
+    /// The operator joining it to everything before.
+    pub op: CompoundOp,
+    /// The SELECT (without ORDER BY or LIMIT of its own).
+    pub select: Select,
+}
+
+/// A single-table (or table-less) SELECT, possibly the first of a
+/// compound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
     /// `DISTINCT`.
@@ -450,4 +485,9 @@ pub struct Select {
     pub limit: Option<Expr>,
     /// OFFSET.
     pub offset: Option<Expr>,
+    /// The SELECTs compounded with this one, in order (SQLite evaluates
+    /// compound operators left to right, all of equal precedence). When
+    /// there are any, `order_by`, `limit` and `offset` apply to the whole
+    /// compound.
+    pub compound: Vec<CompoundArm>,
 }

@@ -50,7 +50,7 @@ use crate::pragma::{self, PragmaOutcome};
 use crate::scan::ScanCtx;
 use crate::schema::Schema;
 use crate::value::Value;
-use crate::{ddl, dml, select};
+use crate::{compound, ddl, dml};
 use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -419,15 +419,15 @@ impl Session {
                 }
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
-                let p = select::plan_select(schema, s, &slots, parsed.index_hint.as_ref())?;
-                let rows = select::run_select(
+                let p = compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?;
+                let rows = compound::run_query(
                     &ScanCtx {
                         src,
                         params: &params,
                     },
                     &p,
                 )?;
-                Ok(rows_of(p.columns, rows, 0))
+                Ok(rows_of(p.columns().to_vec(), rows, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
                 let lines = explain(schema, inner, &slots, parsed.index_hint.as_ref())?;
@@ -732,12 +732,12 @@ fn explain(
     hint: Option<&IndexHint>,
 ) -> Result<Vec<String>> {
     Ok(match stmt {
-        Ast::Select(s) => select::explain(&select::plan_select(schema, s, slots, hint)?),
+        Ast::Select(s) => compound::explain(&compound::plan_query(schema, s, slots, hint)?),
         Ast::Update(u) => dml::explain_search(schema, &u.table, u.filter.as_ref(), slots, hint)?,
         Ast::Delete(d) => dml::explain_search(schema, &d.table, d.filter.as_ref(), slots, hint)?,
         Ast::Insert(i) => match &i.source {
             crate::ast::InsertSource::Select(s) => {
-                select::explain(&select::plan_select(schema, s, slots, None)?)
+                compound::explain(&compound::plan_query(schema, s, slots, None)?)
             }
             _ => Vec::new(),
         },

@@ -29,7 +29,6 @@ use crate::plan;
 use crate::rows::{self, encode_row, index_key, index_key_rowid, index_values, rowid_key};
 use crate::scan::{ScanCtx, collect, fetch_row, row_rowid};
 use crate::schema::{Index, Schema, Table};
-use crate::select;
 use crate::value::Value;
 use std::sync::Arc;
 use walnut_btree::{BTree, InsertMode};
@@ -328,11 +327,12 @@ pub fn insert(
                 .collect::<Result<Vec<_>>>()?
         }
         InsertSource::Select(s) => {
-            let p = select::plan_select(schema, s, slots, None)?;
-            if p.columns.len() != targets.len() {
-                return Err(arity_error(&table, ins, p.columns.len(), targets.len()));
+            let p = crate::compound::plan_query(schema, s, slots, None)?;
+            let width = p.columns().len();
+            if width != targets.len() {
+                return Err(arity_error(&table, ins, width, targets.len()));
             }
-            select::run_select(&ScanCtx { src: tx, params }, &p)?
+            crate::compound::run_query(&ScanCtx { src: tx, params }, &p)?
         }
     };
     let mut count = 0;

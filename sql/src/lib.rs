@@ -30,6 +30,7 @@ pub mod affinity;
 pub mod agg;
 pub mod ast;
 pub mod bind;
+pub mod compound;
 pub mod db;
 pub mod ddl;
 pub mod dialect;

@@ -1190,7 +1190,19 @@ impl Translator<'_> {
         let mut select = match body.as_ref() {
             sp::SetExpr::Select(s) => self.select(s)?,
             sp::SetExpr::SetOperation { .. } => {
-                return Err(unsupported("compound SELECT (UNION/INTERSECT/EXCEPT)"));
+                let mut members = Vec::new();
+                self.compound_members(body, None, &mut members)?;
+                let mut members = members.into_iter();
+                let Some((_, mut first)) = members.next() else {
+                    return Err(unsupported("an empty compound SELECT"));
+                };
+                first.compound = members
+                    .map(|(op, select)| ast::CompoundArm {
+                        op: op.unwrap_or(ast::CompoundOp::UnionAll),
+                        select,
+                    })
+                    .collect();
+                first
             }
             sp::SetExpr::Values(_) => return Err(unsupported("VALUES as a query")),
             sp::SetExpr::Query(_) => return Err(unsupported("parenthesized SELECT")),
@@ -1243,6 +1255,55 @@ impl Translator<'_> {
             }
         }
         Ok(select)
+    }
+
+    /// The SELECTs of a compound in the order they are written, each with
+    /// the operator before it. SQLite gives all compound operators the same
+    /// precedence and applies them left to right; sqlparser may nest the
+    /// tree differently (INTERSECT binding tighter), but an in-order walk
+    /// of any nesting gives back the written order.
+    fn compound_members(
+        &mut self,
+        e: &sp::SetExpr,
+        op: Option<ast::CompoundOp>,
+        out: &mut Vec<(Option<ast::CompoundOp>, ast::Select)>,
+    ) -> Result<(), SqlError> {
+        match e {
+            sp::SetExpr::Select(s) => {
+                out.push((op, self.select(s)?));
+                Ok(())
+            }
+            sp::SetExpr::SetOperation {
+                op: set_op,
+                set_quantifier,
+                left,
+                right,
+            } => {
+                use sp::SetQuantifier as Q;
+                let this = match (set_op, set_quantifier) {
+                    (sp::SetOperator::Union, Q::None | Q::Distinct) => ast::CompoundOp::Union,
+                    (sp::SetOperator::Union, Q::All) => ast::CompoundOp::UnionAll,
+                    (sp::SetOperator::Intersect, Q::None | Q::Distinct) => {
+                        ast::CompoundOp::Intersect
+                    }
+                    (sp::SetOperator::Except, Q::None | Q::Distinct) => ast::CompoundOp::Except,
+                    (sp::SetOperator::Intersect | sp::SetOperator::Except, Q::All) => {
+                        return Err(unsupported(
+                            "INTERSECT ALL / EXCEPT ALL (SQLite has neither)",
+                        ));
+                    }
+                    _ => return Err(unsupported(format!("{set_op} {set_quantifier}"))),
+                };
+                self.compound_members(left, op, out)?;
+                self.compound_members(right, Some(this), out)
+            }
+            sp::SetExpr::Query(_) => Err(unsupported(
+                "a parenthesized SELECT in a compound (SQLite allows none; put ORDER BY and \
+                 LIMIT after the last SELECT)",
+            )),
+            sp::SetExpr::Values(_) => Err(unsupported("VALUES in a compound SELECT")),
+            other => Err(unsupported(format!("{other} in a compound SELECT"))),
+        }
     }
 
     fn select(&mut self, s: &sp::Select) -> Result<ast::Select, SqlError> {
@@ -1338,6 +1399,7 @@ impl Translator<'_> {
             order_by: Vec::new(),
             limit: None,
             offset: None,
+            compound: Vec::new(),
         })
     }
 
@@ -2937,7 +2999,7 @@ mod statement_tests {
         );
         assert_eq!(
             refused("INSERT INTO t VALUES (1) UNION SELECT 2"),
-            "not supported: compound SELECT (UNION/INTERSECT/EXCEPT)"
+            "not supported: VALUES in a compound SELECT"
         );
         assert_eq!(
             refused("INSERT INTO t VALUES ((SELECT 1))"),
@@ -3142,8 +3204,8 @@ mod statement_tests {
             ("SELECT EXISTS (SELECT 1)", "subqueries"),
             ("SELECT (SELECT 1)", "subqueries"),
             (
-                "SELECT 1 UNION SELECT 2",
-                "compound SELECT (UNION/INTERSECT/EXCEPT)",
+                "SELECT 1 INTERSECT ALL SELECT 2",
+                "INTERSECT ALL / EXCEPT ALL (SQLite has neither)",
             ),
             (
                 "WITH c AS (SELECT 1) SELECT * FROM c",

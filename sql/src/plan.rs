@@ -578,12 +578,40 @@ pub fn describe(plan: &ScanPlan) -> String {
     }
 }
 
-/// Renders plan lines as SQLite's shell draws EXPLAIN QUERY PLAN.
+/// Renders plan lines as SQLite's shell draws EXPLAIN QUERY PLAN. A line
+/// indented by two more spaces than the one before it nests under it.
 pub fn render_tree(lines: &[String]) -> Vec<String> {
+    // Each line's depth is its leading spaces / 2; a line is the last of
+    // its siblings if no later line at its depth comes before one that is
+    // shallower.
+    let parsed: Vec<(usize, &str)> = lines
+        .iter()
+        .map(|l| {
+            let text = l.trim_start_matches(' ');
+            ((l.len() - text.len()) / 2, text)
+        })
+        .collect();
+    let is_last = |i: usize| {
+        let depth = parsed[i].0;
+        parsed[i + 1..]
+            .iter()
+            .find(|(d, _)| *d <= depth)
+            .is_none_or(|(d, _)| *d < depth)
+    };
     let mut out = vec!["QUERY PLAN".to_string()];
-    for (i, l) in lines.iter().enumerate() {
-        let branch = if i + 1 == lines.len() { "`--" } else { "|--" };
-        out.push(format!("{branch}{l}"));
+    // Whether the ancestor at each depth was the last of its siblings.
+    let mut open: Vec<bool> = Vec::new();
+    for (i, &(depth, text)) in parsed.iter().enumerate() {
+        open.truncate(depth);
+        let mut line = String::new();
+        for &last in &open {
+            line.push_str(if last { "   " } else { "|  " });
+        }
+        let last = is_last(i);
+        line.push_str(if last { "`--" } else { "|--" });
+        line.push_str(text);
+        out.push(line);
+        open.push(last);
     }
     out
 }

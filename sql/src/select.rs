@@ -322,7 +322,7 @@ pub fn plan_select(
     })
 }
 
-fn bind_constant(b: &mut Binder<'_>, e: &Expr) -> Result<BExpr> {
+pub(crate) fn bind_constant(b: &mut Binder<'_>, e: &Expr) -> Result<BExpr> {
     let saved = b.aggs.take();
     let r = b.bind(e);
     b.aggs = saved;
@@ -335,7 +335,7 @@ fn bind_constant(b: &mut Binder<'_>, e: &Expr) -> Result<BExpr> {
     Ok(x)
 }
 
-fn ordinal(k: i64) -> String {
+pub(crate) fn ordinal(k: i64) -> String {
     let suffix = match (k % 10, k % 100) {
         (1, r) if r != 11 => "st",
         (2, r) if r != 12 => "nd",
@@ -368,7 +368,7 @@ pub fn explain(p: &SelectPlan) -> Vec<String> {
 
 /// A LIMIT or OFFSET value as SQLite accepts it: an integer (or a value
 /// that converts to one exactly), else "datatype mismatch".
-fn integer_clause(e: &Option<BExpr>, params: &[Value]) -> Result<Option<i64>> {
+pub(crate) fn integer_clause(e: &Option<BExpr>, params: &[Value]) -> Result<Option<i64>> {
     let Some(e) = e else { return Ok(None) };
     let v = e.eval(&Env::constant(params))?;
     let v = match v {
@@ -523,7 +523,7 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
 }
 
 /// SQLite's ORDER BY comparison of two rows' keys.
-fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+pub(crate) fn compare_keys(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for (k, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
         let ord = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
             (true, true) => Ordering::Equal,

@@ -177,3 +177,38 @@ fn plain_explain_prints_the_same_tree() {
     `--SEARCH t USING INDEX t_a (a=?)
     ");
 }
+
+#[test]
+fn a_compound_plans_each_select_and_sorts_the_whole() {
+    insta::assert_snapshot!(plan(
+        "SELECT a FROM t WHERE a = 1 UNION ALL SELECT id FROM t EXCEPT SELECT c FROM t ORDER BY 1"
+    ), @r"
+    SELECT a FROM t WHERE a = 1 UNION ALL SELECT id FROM t EXCEPT SELECT c FROM t ORDER BY 1
+    QUERY PLAN
+    |--COMPOUND QUERY
+    |  |--LEFT-MOST SUBQUERY
+    |  |  `--SEARCH t USING INDEX t_a (a=?)
+    |  |--UNION ALL
+    |  |  `--SCAN t
+    |  `--EXCEPT USING TEMP B-TREE
+    |     `--SCAN t
+    `--USE TEMP B-TREE FOR ORDER BY
+    ");
+    insta::assert_snapshot!(plan("SELECT a FROM t UNION SELECT b FROM t"), @r"
+    SELECT a FROM t UNION SELECT b FROM t
+    QUERY PLAN
+    `--COMPOUND QUERY
+       |--LEFT-MOST SUBQUERY
+       |  `--SCAN t
+       `--UNION USING TEMP B-TREE
+          `--SCAN t
+    ");
+}
+
+#[test]
+fn a_compound_is_named_by_its_left_most_select() {
+    let rows = db()
+        .query("SELECT 1 AS first UNION SELECT 2 AS second", ())
+        .expect("query");
+    assert_eq!(rows.columns(), ["first"]);
+}

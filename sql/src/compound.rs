@@ -1,0 +1,288 @@
+//! Compound SELECTs: `UNION`, `UNION ALL`, `INTERSECT`, `EXCEPT`.
+//!
+//! ```text
+//! SELECT ... FROM a          the left-most SELECT: names the columns
+//! UNION ALL SELECT ... FROM b
+//! EXCEPT SELECT ... FROM c
+//! ORDER BY 2 DESC LIMIT 10   ORDER BY, LIMIT and OFFSET: of the whole
+//! ```
+//!
+//! As in SQLite, the operators have equal precedence and apply from left to
+//! right: `a UNION ALL b EXCEPT c` is `(a UNION ALL b) EXCEPT c`. Every
+//! SELECT is planned and run on its own ([`crate::select`]); their rows
+//! then combine:
+//!
+//! * `UNION ALL` appends the right rows to the left ones;
+//! * `UNION` keeps one of every set of equal rows from both sides (the
+//!   last, as SQLite's temporary B-tree does);
+//! * `INTERSECT` keeps the distinct left rows that also occur on the right;
+//! * `EXCEPT` keeps the distinct left rows that do not occur on the right.
+//!
+//! Rows are equal when every column compares equal as SQLite compares
+//! values (`1` equals `1.0`, NULL equals NULL here, text byte by byte): the
+//! comparison key is the row's [`keycode`] encoding. SQLite computes the
+//! three distinct operators in a temporary B-tree, so their rows come out
+//! sorted by that key; walnut does the same, so that even without ORDER BY
+//! the answers come in SQLite's order.
+//!
+//! ORDER BY terms of a compound must name a result column: a column number
+//! (`ORDER BY 2`), a name that one of the left-most SELECT's result columns
+//! has (`ORDER BY total`), or an expression written as a result column of
+//! one of the SELECTs (`ORDER BY x + 1`). Anything else is SQLite's error
+//! "1st ORDER BY term does not match any column in the result set".
+
+use crate::ast::{CompoundOp, Expr, Select, SelectItem};
+use crate::bind::{Binder, ParamSlots};
+use crate::error::{Error, Result};
+use crate::expr::{BExpr, Env};
+use crate::keycode::{self, Order};
+use crate::scan::ScanCtx;
+use crate::schema::Schema;
+use crate::select::{self, SelectPlan, SortKey};
+use crate::value::Value;
+use std::collections::{BTreeMap, HashSet};
+
+/// A planned query: one SELECT, or a compound of several.
+#[derive(Debug, Clone)]
+pub enum QueryPlan {
+    /// A single SELECT.
+    Select(SelectPlan),
+    /// A compound SELECT.
+    Compound(CompoundPlan),
+}
+
+/// A planned compound SELECT.
+#[derive(Debug, Clone)]
+pub struct CompoundPlan {
+    /// The left-most SELECT.
+    pub first: SelectPlan,
+    /// The others, each with the operator before it.
+    pub rest: Vec<(CompoundOp, SelectPlan)>,
+    /// ORDER BY of the whole, over the result columns.
+    pub sort: Vec<SortKey>,
+    /// LIMIT of the whole.
+    pub limit: Option<BExpr>,
+    /// OFFSET of the whole.
+    pub offset: Option<BExpr>,
+}
+
+impl QueryPlan {
+    /// The result column names (a compound's are its left-most SELECT's).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            QueryPlan::Select(p) => &p.columns,
+            QueryPlan::Compound(c) => &c.first.columns,
+        }
+    }
+}
+
+/// Plans a SELECT that may be compound.
+pub fn plan_query(
+    schema: &Schema,
+    s: &Select,
+    params: &ParamSlots,
+    hint: Option<&crate::ast::IndexHint>,
+) -> Result<QueryPlan> {
+    if s.compound.is_empty() {
+        return select::plan_select(schema, s, params, hint).map(QueryPlan::Select);
+    }
+    let head = Select {
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+        compound: Vec::new(),
+        ..s.clone()
+    };
+    let first = select::plan_select(schema, &head, params, hint)?;
+    let width = first.columns.len();
+    let mut rest = Vec::with_capacity(s.compound.len());
+    for arm in &s.compound {
+        let p = select::plan_select(schema, &arm.select, params, None)?;
+        if p.columns.len() != width {
+            return Err(Error::Invalid(format!(
+                "SELECTs to the left and right of {} do not have the same number of result \
+                 columns",
+                arm.op.sql()
+            )));
+        }
+        rest.push((arm.op, p));
+    }
+    let members: Vec<&[SelectItem]> = std::iter::once(s.items.as_slice())
+        .chain(s.compound.iter().map(|arm| arm.select.items.as_slice()))
+        .collect();
+    let sort = s
+        .order_by
+        .iter()
+        .enumerate()
+        .map(|(i, term)| {
+            let index = result_column(&term.expr, &first.columns, &members).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} ORDER BY term does not match any column in the result set",
+                    select::ordinal(i as i64 + 1)
+                ))
+            })?;
+            Ok(SortKey {
+                expr: BExpr::Column {
+                    index,
+                    affinity: crate::affinity::Affinity::Blob,
+                },
+                descending: term.descending,
+                nulls_first: term.nulls_first.unwrap_or(!term.descending),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut b = Binder::new(None, None, params);
+    let mut constant = |e: &Option<Expr>| {
+        e.as_ref()
+            .map(|e| select::bind_constant(&mut b, e))
+            .transpose()
+    };
+    Ok(QueryPlan::Compound(CompoundPlan {
+        first,
+        rest,
+        sort,
+        limit: constant(&s.limit)?,
+        offset: constant(&s.offset)?,
+    }))
+}
+
+/// Which result column an ORDER BY term of a compound names, if any: a
+/// column number, a result column's name, or (as SQLite also allows) an
+/// expression written as a result column of one of the SELECTs, tried from
+/// the left-most on (a qualified column `t.c` matches a result column `c`).
+fn result_column(e: &Expr, columns: &[String], members: &[&[SelectItem]]) -> Option<usize> {
+    if let Expr::Literal(Value::Integer(n)) = e {
+        return usize::try_from(*n)
+            .ok()
+            .filter(|&n| n >= 1 && n <= columns.len())
+            .map(|n| n - 1);
+    }
+    if let Expr::Column { table: None, name } = e
+        && let Some(i) = columns.iter().position(|c| c.eq_ignore_ascii_case(name))
+    {
+        return Some(i);
+    }
+    let same = |item: &Expr| match (item, e) {
+        (Expr::Column { name: a, .. }, Expr::Column { name: b, .. }) => a.eq_ignore_ascii_case(b),
+        _ => item == e,
+    };
+    members.iter().find_map(|items| {
+        // Positions line up with result columns only without wildcards.
+        if !items.iter().all(|i| matches!(i, SelectItem::Expr { .. })) {
+            return None;
+        }
+        items
+            .iter()
+            .position(|i| matches!(i, SelectItem::Expr { expr, .. } if same(expr)))
+    })
+}
+
+/// Runs a planned query.
+pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
+    let c = match q {
+        QueryPlan::Select(p) => return select::run_select(ctx, p),
+        QueryPlan::Compound(c) => c,
+    };
+    let mut rows = select::run_select(ctx, &c.first)?;
+    for (op, p) in &c.rest {
+        let right = select::run_select(ctx, p)?;
+        rows = combine(*op, rows, right);
+    }
+    if !c.sort.is_empty() {
+        let keyed: Vec<(Vec<Value>, Vec<Value>)> = rows
+            .into_iter()
+            .map(|row| {
+                let env = Env {
+                    row: &row,
+                    aggs: &[],
+                    params: ctx.params,
+                };
+                let keys = c
+                    .sort
+                    .iter()
+                    .map(|k| k.expr.eval(&env))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((keys, row))
+            })
+            .collect::<Result<_>>()?;
+        let mut keyed = keyed;
+        keyed.sort_by(|a, b| select::compare_keys(&c.sort, &a.0, &b.0));
+        rows = keyed.into_iter().map(|(_, row)| row).collect();
+    }
+    let offset = select::integer_clause(&c.offset, ctx.params)?
+        .unwrap_or(0)
+        .max(0);
+    let limit = select::integer_clause(&c.limit, ctx.params)?;
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let take = match limit {
+        Some(l) if l >= 0 => usize::try_from(l).unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    };
+    Ok(rows.into_iter().skip(skip).take(take).collect())
+}
+
+/// The comparison key of a row: equal rows (as SQLite compares values)
+/// have equal keys, and keys sort as SQLite sorts rows.
+fn row_key(row: &[Value]) -> Vec<u8> {
+    keycode::encode(row, &vec![Order::Asc; row.len()])
+}
+
+/// Applies one compound operator.
+fn combine(op: CompoundOp, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    if op == CompoundOp::UnionAll {
+        let mut all = left;
+        all.extend(right);
+        return all;
+    }
+    // The distinct operators: of each set of equal rows the last one (a
+    // later insert into SQLite's temporary B-tree replaces an equal key:
+    // `SELECT 1 UNION SELECT 1.0` is 1.0), in key order.
+    let mut kept: BTreeMap<Vec<u8>, Vec<Value>> = BTreeMap::new();
+    match op {
+        CompoundOp::Union => {
+            for row in left.into_iter().chain(right) {
+                kept.insert(row_key(&row), row);
+            }
+        }
+        CompoundOp::Intersect | CompoundOp::Except => {
+            let on_right: HashSet<Vec<u8>> = right.iter().map(|r| row_key(r)).collect();
+            let want = op == CompoundOp::Intersect;
+            for row in left {
+                let key = row_key(&row);
+                if on_right.contains(&key) == want {
+                    kept.insert(key, row);
+                }
+            }
+        }
+        CompoundOp::UnionAll => {}
+    }
+    kept.into_values().collect()
+}
+
+/// The EXPLAIN QUERY PLAN lines of a query (two spaces per level of
+/// nesting, as [`crate::plan::render_tree`] draws them).
+pub fn explain(q: &QueryPlan) -> Vec<String> {
+    let c = match q {
+        QueryPlan::Select(p) => return select::explain(p),
+        QueryPlan::Compound(c) => c,
+    };
+    let mut lines = vec!["COMPOUND QUERY".to_string()];
+    let mut member = |title: String, p: &SelectPlan| {
+        lines.push(format!("  {title}"));
+        lines.extend(select::explain(p).into_iter().map(|l| format!("    {l}")));
+    };
+    member("LEFT-MOST SUBQUERY".to_string(), &c.first);
+    for (op, p) in &c.rest {
+        let title = match op {
+            CompoundOp::UnionAll => "UNION ALL",
+            CompoundOp::Union => "UNION USING TEMP B-TREE",
+            CompoundOp::Intersect => "INTERSECT USING TEMP B-TREE",
+            CompoundOp::Except => "EXCEPT USING TEMP B-TREE",
+        };
+        member(title.to_string(), p);
+    }
+    if !c.sort.is_empty() {
+        lines.push("USE TEMP B-TREE FOR ORDER BY".to_string());
+    }
+    lines
+}
