@@ -35,9 +35,9 @@
 //!
 //! # What is deliberately not generated
 //!
-//! * What walnut refuses by design: joins, subqueries, compound selects,
-//!   CTEs, views, triggers, `NOT GLOB`, COLLATE, WITHOUT ROWID, `OR FAIL` /
-//!   `OR ROLLBACK`.
+//! * What walnut refuses by design: joins, subqueries, CTEs, views,
+//!   triggers, `NOT GLOB`, COLLATE, WITHOUT ROWID, `OR FAIL` / `OR
+//!   ROLLBACK`.
 //! * What SQLite leaves unspecified, so that a difference would prove
 //!   nothing: the order of rows without a total ORDER BY (so LIMIT only comes
 //!   with one), which of `1` and `1.0` represents a DISTINCT / GROUP BY group
@@ -1374,11 +1374,72 @@ impl Gen {
             condition: false,
         };
         let mut p = Vec::new();
-        match self.rng.below(10) {
+        match self.rng.below(12) {
             0..5 => self.plain_select(&sc, false, &mut p),
             5 | 6 => self.plain_select(&sc, true, &mut p),
-            _ => self.aggregate_select(&sc, &mut p),
+            7..10 => self.aggregate_select(&sc, &mut p),
+            _ => self.compound_select(&mut p),
         }
+    }
+
+    /// Two or three SELECTs of as many columns, each over any table,
+    /// joined by UNION [ALL], INTERSECT or EXCEPT, maybe ordered by every
+    /// column and limited.
+    fn compound_select(&mut self, p: &mut Vec<Value>) -> Step {
+        let width = self.rng.range(1, 3);
+        let members = self.rng.range(2, 3);
+        let mut sql = String::new();
+        for m in 0..members {
+            if m > 0 {
+                let op = self
+                    .rng
+                    .pick(&["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]);
+                let _ = write!(sql, " {op} ");
+            }
+            let t = self.table();
+            let sc = Scope {
+                table: &t,
+                cols: true,
+                dml: false,
+                params: true,
+                only: None,
+                condition: false,
+            };
+            let items: Vec<String> = (0..width)
+                .map(|_| {
+                    if self.rng.pct(60) {
+                        self.column(&sc)
+                    } else {
+                        self.expr(&sc, 1, p)
+                    }
+                })
+                .collect();
+            let _ = write!(sql, "SELECT {} FROM {}", items.join(", "), t.name);
+            if self.rng.pct(60) {
+                let w = self.pred(&sc, 1, p);
+                let _ = write!(sql, " WHERE {w}");
+            }
+        }
+        // Equal rows may be 1 on one side and 1.0 on the other; which one
+        // a distinct operator keeps, or where ties sort, is not compared.
+        let mut cmp = Cmp {
+            loose: (0..width).collect(),
+            ..Cmp::default()
+        };
+        if self.rng.pct(50) {
+            let terms: Vec<String> = (1..=width)
+                .map(|i| format!("{i}{}", self.rng.pick(&["", " ASC", " DESC"])))
+                .collect();
+            let _ = write!(sql, " ORDER BY {}", terms.join(", "));
+            if self.rng.pct(40) {
+                let _ = write!(sql, " LIMIT {}", self.rng.range(0, 6));
+                if self.rng.pct(50) {
+                    let _ = write!(sql, " OFFSET {}", self.rng.range(0, 3));
+                }
+            }
+            cmp.ordered = true;
+        }
+        Step::query(sql, std::mem::take(p), cmp)
     }
 
     /// `SELECT [DISTINCT] items FROM t [WHERE] [ORDER BY all [LIMIT]]`.
@@ -1827,18 +1888,22 @@ fn normalize_concat(rows: &mut [Vec<Value>], concat: &[(usize, String, bool)]) {
 }
 
 /// In the loose columns, an INTEGER as the REAL of equal value (when
-/// there is one), and in group_concat(DISTINCT) results a number's text
+/// there is one) and -0.0 as 0.0, and in group_concat(DISTINCT) results a number's text
 /// (`3`, `3.0`) as that REAL's text.
 fn loosen(rows: &mut [Vec<Value>], cmp: &Cmp) {
     for row in rows.iter_mut() {
         for &c in &cmp.loose {
-            if let Some(v) = row.get_mut(c)
-                && let Value::Integer(i) = *v
-            {
-                let f = i as f64;
-                if f as i64 == i && i != i64::MAX {
-                    *v = Value::Real(f);
+            match row.get_mut(c) {
+                Some(v @ Value::Integer(_)) => {
+                    let Value::Integer(i) = *v else { continue };
+                    let f = i as f64;
+                    if f as i64 == i && i != i64::MAX {
+                        *v = Value::Real(f);
+                    }
                 }
+                // -0.0 equals 0 and 0.0 too.
+                Some(v @ Value::Real(_)) if *v == Value::Real(0.0) => *v = Value::Real(0.0),
+                _ => {}
             }
         }
         for (i, sep, _) in cmp.concat.iter().filter(|c| c.2) {
