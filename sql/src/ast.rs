@@ -115,6 +115,24 @@ pub enum Expr {
         /// `count(*)`.
         star: bool,
     },
+    /// `(SELECT ...)`: the first column of the first row, or NULL.
+    Subquery(Box<Select>),
+    /// `[NOT] EXISTS (SELECT ...)`.
+    Exists {
+        /// The SELECT.
+        select: Box<Select>,
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+    /// `expr [NOT] IN (SELECT ...)`.
+    InSelect {
+        /// The operand.
+        expr: Box<Expr>,
+        /// The SELECT (one result column).
+        select: Box<Select>,
+        /// `NOT IN`.
+        negated: bool,
+    },
 }
 
 /// A parameter reference.

@@ -16,12 +16,15 @@
 //! `misuse of aggregate: count()`.
 
 use crate::affinity::Affinity;
-use crate::ast::{BinaryOp, Expr, Param};
+use crate::ast::{BinaryOp, Expr, Param, Select};
 use crate::error::{Error, Result};
 use crate::expr::BExpr;
 use crate::func;
 use crate::ops::{ArithOp, BitOp, CmpOp};
-use crate::schema::Table;
+use crate::schema::{Schema, Table};
+use crate::subquery::{Subquery, SubqueryKind};
+use std::cell::Cell;
+use std::sync::Arc;
 
 /// The aggregate functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +99,14 @@ pub struct Binder<'a> {
     /// What the current clause is, for "misuse of aggregate" messages.
     depth_in_agg: usize,
     alias_depth: usize,
+    /// The schema, for planning subqueries (`None`: subqueries are not
+    /// allowed, as in CHECK constraints and defaults).
+    pub schema: Option<&'a Schema>,
+    /// The binder of the query around this one, if this is a subquery:
+    /// names this one cannot resolve are looked up there.
+    pub outer: Option<&'a Binder<'a>>,
+    /// Whether a name resolved through [`outer`](Self::outer).
+    pub correlated: Cell<bool>,
 }
 
 /// Names that mean the rowid.
@@ -120,7 +131,68 @@ impl<'a> Binder<'a> {
             aggs: None,
             depth_in_agg: 0,
             alias_depth: 0,
+            schema: None,
+            outer: None,
+            correlated: Cell::new(false),
         }
+    }
+
+    /// Looks `name` up in the enclosing queries, innermost first: the
+    /// number of queries out, the position in that query's row and the
+    /// affinity. Marks every query between as correlated.
+    fn outer_column(&self, table: Option<&str>, name: &str) -> Option<(usize, usize, Affinity)> {
+        let mut levels = 0;
+        let mut here: &Binder<'_> = self;
+        loop {
+            let o = here.outer?;
+            levels += 1;
+            if let Some((index, affinity)) = o.column(table, name) {
+                let index = match o.table.and_then(|t| t.rowid_alias) {
+                    Some(a) if a == index => o.rowid_index(),
+                    _ => index,
+                };
+                let mut b: &Binder<'_> = self;
+                for _ in 0..levels {
+                    b.correlated.set(true);
+                    match b.outer {
+                        Some(next) => b = next,
+                        None => break,
+                    }
+                }
+                return Some((levels, index, affinity));
+            }
+            here = o;
+        }
+    }
+
+    /// Plans a subquery of this query.
+    fn subquery(&mut self, select: &Select, kind: SubqueryKind) -> Result<BExpr> {
+        let Some(schema) = self.schema else {
+            return Err(Error::Invalid("subqueries are not allowed here".into()));
+        };
+        let outer: &Binder<'_> = self;
+        let plan = crate::compound::plan_subquery(schema, select, self.params, outer)?;
+        let width = plan.columns().len();
+        if !matches!(kind, SubqueryKind::Exists { .. }) && width != 1 {
+            return Err(Error::Invalid(format!(
+                "sub-select returns {width} columns - expected 1"
+            )));
+        }
+        let kind = match kind {
+            SubqueryKind::In {
+                expr, negated, aff, ..
+            } => SubqueryKind::In {
+                expr,
+                negated,
+                aff,
+                column_aff: plan.first_column_affinity(),
+            },
+            other => other,
+        };
+        let correlated = plan.correlated();
+        Ok(BExpr::Subquery(Arc::new(Subquery::new(
+            plan, kind, correlated,
+        ))))
     }
 
     /// The position of the rowid in the row.
@@ -167,6 +239,14 @@ impl<'a> Binder<'a> {
                     let r = self.bind(&x);
                     self.alias_depth -= 1;
                     r?
+                } else if let Some((levels, index, affinity)) =
+                    self.outer_column(table.as_deref(), name)
+                {
+                    BExpr::Outer {
+                        levels,
+                        index,
+                        affinity,
+                    }
                 } else {
                     let full = match table {
                         Some(t) => format!("{t}.{name}"),
@@ -287,6 +367,27 @@ impl<'a> Binder<'a> {
                 distinct,
                 star,
             } => self.function(name, args, *distinct, *star)?,
+            Expr::Subquery(select) => self.subquery(select, SubqueryKind::Scalar)?,
+            Expr::Exists { select, negated } => {
+                self.subquery(select, SubqueryKind::Exists { negated: *negated })?
+            }
+            Expr::InSelect {
+                expr,
+                select,
+                negated,
+            } => {
+                let x = self.bind(expr)?;
+                let aff = x.affinity();
+                self.subquery(
+                    select,
+                    SubqueryKind::In {
+                        expr: Box::new(x),
+                        aff,
+                        column_aff: None,
+                        negated: *negated,
+                    },
+                )?
+            }
         })
     }
 
@@ -486,5 +587,9 @@ pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             }
         }
         Expr::Function { args, .. } => args.iter().for_each(|x| walk(x, f)),
+        // A subquery is a query of its own: its aggregates and columns are
+        // not this query's.
+        Expr::Subquery(_) | Expr::Exists { .. } => {}
+        Expr::InSelect { expr, .. } => walk(expr, f),
     }
 }

@@ -69,10 +69,31 @@ pub struct CompoundPlan {
 impl QueryPlan {
     /// The result column names (a compound's are its left-most SELECT's).
     pub fn columns(&self) -> &[String] {
+        &self.first().columns
+    }
+
+    /// The left-most SELECT.
+    fn first(&self) -> &SelectPlan {
         match self {
-            QueryPlan::Select(p) => &p.columns,
-            QueryPlan::Compound(c) => &c.first.columns,
+            QueryPlan::Select(p) => p,
+            QueryPlan::Compound(c) => &c.first,
         }
+    }
+
+    /// Whether any SELECT of it reads a row of an enclosing query.
+    pub fn correlated(&self) -> bool {
+        match self {
+            QueryPlan::Select(p) => p.correlated,
+            QueryPlan::Compound(c) => {
+                c.first.correlated || c.rest.iter().any(|(_, p)| p.correlated)
+            }
+        }
+    }
+
+    /// The affinity of the first result column, if it is a column (the
+    /// right side's affinity of `x IN (SELECT ...)`).
+    pub fn first_column_affinity(&self) -> Option<crate::affinity::Affinity> {
+        self.first().projection.first().and_then(BExpr::affinity)
     }
 }
 
@@ -83,8 +104,28 @@ pub fn plan_query(
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
 ) -> Result<QueryPlan> {
+    plan_query_in(schema, s, params, hint, None)
+}
+
+/// Plans a subquery of the query that `outer` binds.
+pub fn plan_subquery(
+    schema: &Schema,
+    s: &Select,
+    params: &ParamSlots,
+    outer: &Binder<'_>,
+) -> Result<QueryPlan> {
+    plan_query_in(schema, s, params, None, Some(outer))
+}
+
+fn plan_query_in(
+    schema: &Schema,
+    s: &Select,
+    params: &ParamSlots,
+    hint: Option<&crate::ast::IndexHint>,
+    outer: Option<&Binder<'_>>,
+) -> Result<QueryPlan> {
     if s.compound.is_empty() {
-        return select::plan_select(schema, s, params, hint).map(QueryPlan::Select);
+        return select::plan_select_in(schema, s, params, hint, outer).map(QueryPlan::Select);
     }
     let head = Select {
         order_by: Vec::new(),
@@ -93,11 +134,11 @@ pub fn plan_query(
         compound: Vec::new(),
         ..s.clone()
     };
-    let first = select::plan_select(schema, &head, params, hint)?;
+    let first = select::plan_select_in(schema, &head, params, hint, outer)?;
     let width = first.columns.len();
     let mut rest = Vec::with_capacity(s.compound.len());
     for arm in &s.compound {
-        let p = select::plan_select(schema, &arm.select, params, None)?;
+        let p = select::plan_select_in(schema, &arm.select, params, None, outer)?;
         if p.columns.len() != width {
             return Err(Error::Invalid(format!(
                 "SELECTs to the left and right of {} do not have the same number of result \
@@ -132,6 +173,8 @@ pub fn plan_query(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut b = Binder::new(None, None, params);
+    b.schema = Some(schema);
+    b.outer = outer;
     let mut constant = |e: &Option<Expr>| {
         e.as_ref()
             .map(|e| select::bind_constant(&mut b, e))
@@ -192,11 +235,7 @@ pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
         let keyed: Vec<(Vec<Value>, Vec<Value>)> = rows
             .into_iter()
             .map(|row| {
-                let env = Env {
-                    row: &row,
-                    aggs: &[],
-                    params: ctx.params,
-                };
+                let env = Env::in_query(&row, &[], ctx);
                 let keys = c
                     .sort
                     .iter()
@@ -209,10 +248,8 @@ pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
         keyed.sort_by(|a, b| select::compare_keys(&c.sort, &a.0, &b.0));
         rows = keyed.into_iter().map(|(_, row)| row).collect();
     }
-    let offset = select::integer_clause(&c.offset, ctx.params)?
-        .unwrap_or(0)
-        .max(0);
-    let limit = select::integer_clause(&c.limit, ctx.params)?;
+    let offset = select::integer_clause(&c.offset, ctx)?.unwrap_or(0).max(0);
+    let limit = select::integer_clause(&c.limit, ctx)?;
     let skip = usize::try_from(offset).unwrap_or(usize::MAX);
     let take = match limit {
         Some(l) if l >= 0 => usize::try_from(l).unwrap_or(usize::MAX),

@@ -420,13 +420,7 @@ impl Session {
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
                 let p = compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?;
-                let rows = compound::run_query(
-                    &ScanCtx {
-                        src,
-                        params: &params,
-                    },
-                    &p,
-                )?;
+                let rows = compound::run_query(&ScanCtx::new(src, &params), &p)?;
                 Ok(rows_of(p.columns().to_vec(), rows, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {

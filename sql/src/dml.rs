@@ -178,6 +178,7 @@ fn store_row(
             row: &row,
             aggs: &[],
             params: &[],
+            ctx: None,
         };
         let v = check.eval(&env)?;
         if crate::ops::truthiness(&v) == Some(false) {
@@ -317,7 +318,9 @@ pub fn insert(
         InsertSource::DefaultValues => vec![Vec::new()],
         InsertSource::Values(rows) => {
             let mut b = Binder::new(None, None, slots);
-            let env = Env::constant(params);
+            b.schema = Some(schema);
+            let ctx = ScanCtx::new(tx, params);
+            let env = Env::in_query(&[], &[], &ctx);
             rows.iter()
                 .map(|r| {
                     r.iter()
@@ -332,7 +335,7 @@ pub fn insert(
             if width != targets.len() {
                 return Err(arity_error(&table, ins, width, targets.len()));
             }
-            crate::compound::run_query(&ScanCtx { src: tx, params }, &p)?
+            crate::compound::run_query(&ScanCtx::new(tx, params), &p)?
         }
     };
     let mut count = 0;
@@ -398,6 +401,7 @@ pub fn update(
     let table = t.table.clone();
     let n = table.columns.len();
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);
+    b.schema = Some(schema);
     let mut sets: Vec<(usize, BExpr)> = Vec::new();
     for (name, e) in &upd.assignments {
         let col = table
@@ -415,7 +419,8 @@ pub fn update(
     let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
     let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
     plan::force_hint(&mut plan, &allowed, hint);
-    let victims = collect(&ScanCtx { src: tx, params }, &plan)?;
+    let ctx = ScanCtx::new(tx, params);
+    let victims = collect(&ctx, &plan)?;
     let mut count = 0;
     for collected in victims {
         let old_rowid = row_rowid(&collected)?;
@@ -424,11 +429,7 @@ pub fn update(
         let Some(old) = fetch_row(tx, &table, old_rowid)? else {
             continue;
         };
-        let env = Env {
-            row: &old,
-            aggs: &[],
-            params,
-        };
+        let env = Env::in_query(&old, &[], &ctx);
         let mut new = old.clone();
         for (col, e) in &sets {
             new[*col] = e.eval(&env)?;
@@ -455,11 +456,12 @@ pub fn delete(
     let t = Target::new(schema, &del.table)?;
     let table = t.table.clone();
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);
+    b.schema = Some(schema);
     let filter = del.filter.as_ref().map(|f| b.bind(f)).transpose()?;
     let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
     let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
     plan::force_hint(&mut plan, &allowed, hint);
-    let victims = collect(&ScanCtx { src: tx, params }, &plan)?;
+    let victims = collect(&ScanCtx::new(tx, params), &plan)?;
     for row in &victims {
         let rowid = row_rowid(row)?;
         delete_row(tx, &t, rowid, row)?;
@@ -478,6 +480,7 @@ pub fn explain_search(
     let table = schema.table(table)?.clone();
     let indexes = plan::allowed_indexes(&table, schema.indexes_of(&table.name), hint)?;
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);
+    b.schema = Some(schema);
     let filter = filter.map(|f| b.bind(f)).transpose()?;
     let mut p = plan::plan_scan(&table, &indexes, filter, &[]);
     plan::force_hint(&mut p, &indexes, hint);

@@ -20,6 +20,7 @@ use crate::ast::UnaryOp;
 use crate::error::Result;
 use crate::func;
 use crate::ops::{self, ArithOp, BitOp, CmpOp};
+use crate::scan::ScanCtx;
 use crate::value::Value;
 
 /// A bound expression.
@@ -117,10 +118,22 @@ pub enum BExpr {
     Coalesce(Vec<BExpr>),
     /// Any other scalar function.
     Func(String, Vec<BExpr>),
+    /// A column of the row `levels` queries out (in a correlated
+    /// subquery).
+    Outer {
+        /// How many queries out: 1 is the query around this one.
+        levels: usize,
+        /// Position in that query's row.
+        index: usize,
+        /// The column's affinity.
+        affinity: Affinity,
+    },
+    /// A subquery (see [`crate::subquery`]).
+    Subquery(std::sync::Arc<crate::subquery::Subquery>),
 }
 
 /// What an expression is evaluated against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     /// The current row.
     pub row: &'a [Value],
@@ -128,6 +141,20 @@ pub struct Env<'a> {
     pub aggs: &'a [Value],
     /// The statement's parameters.
     pub params: &'a [Value],
+    /// Where the query reads from, and the row of the query around it:
+    /// what subqueries and outer references need. `None` where no query
+    /// runs (constant expressions of DDL).
+    pub ctx: Option<&'a ScanCtx<'a>>,
+}
+
+impl std::fmt::Debug for Env<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("row", &self.row)
+            .field("aggs", &self.aggs)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Env<'a> {
@@ -137,7 +164,32 @@ impl<'a> Env<'a> {
             row: &[],
             aggs: &[],
             params,
+            ctx: None,
         }
+    }
+
+    /// The row `row` (and the group's aggregates `aggs`) of a query
+    /// reading through `ctx`.
+    pub fn in_query(row: &'a [Value], aggs: &'a [Value], ctx: &'a ScanCtx<'a>) -> Env<'a> {
+        Env {
+            row,
+            aggs,
+            params: ctx.params,
+            ctx: Some(ctx),
+        }
+    }
+
+    /// The environment of the row `levels` queries out.
+    fn outer(&self, levels: usize) -> Result<&Env<'a>> {
+        let mut e = self;
+        for _ in 0..levels {
+            e = e.ctx.and_then(|c| c.outer).ok_or_else(|| {
+                crate::error::Error::Invalid(
+                    "an outer column reference outside of its subquery".into(),
+                )
+            })?;
+        }
+        Ok(e)
     }
 }
 
@@ -146,19 +198,21 @@ impl BExpr {
     /// CAST's target's, or none.
     pub fn affinity(&self) -> Option<Affinity> {
         match self {
-            BExpr::Column { affinity, .. } => Some(*affinity),
+            BExpr::Column { affinity, .. } | BExpr::Outer { affinity, .. } => Some(*affinity),
             BExpr::Cast(_, t) => Some(affinity::type_name_affinity(t)),
             _ => None,
         }
     }
 
-    /// Whether the expression reads the row (a column anywhere in it).
+    /// Whether the expression reads the row (a column anywhere in it, or a
+    /// correlated subquery, which may read it). A column of an outer
+    /// query is fixed while this query runs, like a parameter.
     pub fn uses_row(&self) -> bool {
         let mut found = false;
-        self.visit(&mut |e| {
-            if matches!(e, BExpr::Column { .. } | BExpr::Agg(_)) {
-                found = true;
-            }
+        self.visit(&mut |e| match e {
+            BExpr::Column { .. } | BExpr::Agg(_) => found = true,
+            BExpr::Subquery(s) if s.correlated => found = true,
+            _ => {}
         });
         found
     }
@@ -167,7 +221,16 @@ impl BExpr {
     pub fn visit(&self, f: &mut dyn FnMut(&BExpr)) {
         f(self);
         match self {
-            BExpr::Literal(_) | BExpr::Column { .. } | BExpr::Param(_) | BExpr::Agg(_) => {}
+            BExpr::Literal(_)
+            | BExpr::Column { .. }
+            | BExpr::Param(_)
+            | BExpr::Agg(_)
+            | BExpr::Outer { .. } => {}
+            BExpr::Subquery(s) => {
+                if let crate::subquery::SubqueryKind::In { expr, .. } = &s.kind {
+                    expr.visit(f);
+                }
+            }
             BExpr::Unary(_, x) | BExpr::IsNull(x, _) | BExpr::Cast(x, _) => x.visit(f),
             BExpr::Arith(_, a, b)
             | BExpr::Bit(_, a, b)
@@ -226,6 +289,13 @@ impl BExpr {
             BExpr::Column { index, .. } => env.row.get(*index).cloned().unwrap_or(Value::Null),
             BExpr::Param(i) => env.params.get(*i).cloned().unwrap_or(Value::Null),
             BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
+            BExpr::Outer { levels, index, .. } => env
+                .outer(*levels)?
+                .row
+                .get(*index)
+                .cloned()
+                .unwrap_or(Value::Null),
+            BExpr::Subquery(s) => s.eval(env)?,
             BExpr::Unary(op, x) => {
                 let v = x.eval(env)?;
                 match op {

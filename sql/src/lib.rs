@@ -51,6 +51,7 @@ pub mod rows;
 pub mod scan;
 pub mod schema;
 pub mod select;
+pub mod subquery;
 pub mod value;
 
 pub use db::{Database, Options, Params, Rows, Session, Statement};

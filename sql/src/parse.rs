@@ -490,7 +490,10 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
         });
     }
     let mut t = Translator {
-        exprs: ExprTranslator::new(sql),
+        exprs: ExprTranslator {
+            tokens: &tokens,
+            ..ExprTranslator::new(sql)
+        },
         source: sql,
         tokens: &tokens,
     };
@@ -1739,6 +1742,9 @@ pub struct ExprTranslator<'a> {
     /// The SQL text, to tell `0x1F` (an integer) from `X'1F'` (a blob),
     /// which sqlparser gives the same token.
     source: &'a str,
+    /// The statement's tokens (for the result column names of subqueries);
+    /// empty where expressions are translated on their own.
+    tokens: &'a [TokenWithSpan],
 }
 
 /// The character at a 1-based (line, column) location of `source`.
@@ -1758,7 +1764,24 @@ impl<'a> ExprTranslator<'a> {
             max_param: 0,
             names: Vec::new(),
             source,
+            tokens: &[],
         }
+    }
+
+    /// A subquery, translated by a statement translator that carries on
+    /// this one's parameter numbering (parameters are numbered in the
+    /// order they are written, inside subqueries too).
+    fn subquery(&mut self, q: &sp::Query) -> Result<ast::Select, SqlError> {
+        let (source, tokens) = (self.source, self.tokens);
+        let mut t = Translator {
+            exprs: std::mem::replace(self, ExprTranslator::new(source)),
+            source,
+            tokens,
+        };
+        let result = t.query(q);
+        *self = t.exprs;
+        self.tokens = tokens;
+        result
     }
 
     /// Translates one expression.
@@ -1969,8 +1992,22 @@ impl<'a> ExprTranslator<'a> {
                     star: false,
                 }
             }
-            sp::Expr::Subquery(_) | sp::Expr::InSubquery { .. } | sp::Expr::Exists { .. } => {
-                return Err(unsupported("subqueries"));
+            sp::Expr::Subquery(q) => Expr::Subquery(Box::new(self.subquery(q)?)),
+            sp::Expr::Exists { subquery, negated } => Expr::Exists {
+                select: Box::new(self.subquery(subquery)?),
+                negated: *negated,
+            },
+            sp::Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let x = self.expr(expr)?;
+                Expr::InSelect {
+                    expr: Box::new(x),
+                    select: Box::new(self.subquery(subquery)?),
+                    negated: *negated,
+                }
             }
             other => return Err(unsupported(format!("expression {other}"))),
         })
@@ -2487,8 +2524,7 @@ mod tests {
 
     #[test]
     fn out_of_scope_constructs_are_named_in_the_error() {
-        let err = expr("(SELECT 1)").expect_err("subquery");
-        assert_eq!(err.to_string(), "not supported: subqueries");
+        assert!(matches!(expr("(SELECT 1)"), Ok(Expr::Subquery(_))));
         let err = expr("a COLLATE nocase").expect_err("collate");
         assert!(
             err.to_string().starts_with("not supported: expression"),
@@ -3001,10 +3037,6 @@ mod statement_tests {
             refused("INSERT INTO t VALUES (1) UNION SELECT 2"),
             "not supported: VALUES in a compound SELECT"
         );
-        assert_eq!(
-            refused("INSERT INTO t VALUES ((SELECT 1))"),
-            "not supported: subqueries"
-        );
     }
 
     #[test]
@@ -3200,9 +3232,6 @@ mod statement_tests {
             ("SELECT * FROM t, u", "joins"),
             ("SELECT * FROM t JOIN u ON t.a = u.a", "joins"),
             ("SELECT * FROM (SELECT 1)", "subqueries in FROM"),
-            ("SELECT * FROM t WHERE a IN (SELECT a FROM u)", "subqueries"),
-            ("SELECT EXISTS (SELECT 1)", "subqueries"),
-            ("SELECT (SELECT 1)", "subqueries"),
             (
                 "SELECT 1 INTERSECT ALL SELECT 2",
                 "INTERSECT ALL / EXCEPT ALL (SQLite has neither)",

@@ -300,7 +300,7 @@ pub fn integrity_check(src: &dyn PageSource, schema: &Schema) -> Result<Vec<Stri
         let plan = crate::plan::plan_scan(table, &[], None, &[]);
         let mut rows = 0u64;
         let n = table.columns.len();
-        scan(&ScanCtx { src, params: &[] }, &plan, &mut |row| {
+        scan(&ScanCtx::new(src, &[]), &plan, &mut |row| {
             rows += 1;
             let rowid = match row.get(n) {
                 Some(Value::Integer(r)) => *r,

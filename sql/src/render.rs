@@ -58,6 +58,22 @@ fn list(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Only shown where subqueries are refused (CHECK, DEFAULT).
+            Expr::Subquery(_) => write!(f, "(SELECT ...)"),
+            Expr::Exists { negated, .. } => {
+                write!(
+                    f,
+                    "{}EXISTS (SELECT ...)",
+                    if *negated { "NOT " } else { "" }
+                )
+            }
+            Expr::InSelect { expr, negated, .. } => {
+                write!(
+                    f,
+                    "{expr} {}IN (SELECT ...)",
+                    if *negated { "NOT " } else { "" }
+                )
+            }
             Expr::Literal(v) => write!(f, "{}", format::quote(v)),
             Expr::Column {
                 table: Some(t),

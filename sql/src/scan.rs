@@ -26,6 +26,20 @@ pub struct ScanCtx<'a> {
     pub src: &'a dyn PageSource,
     /// The statement's parameters.
     pub params: &'a [Value],
+    /// In a subquery: the row of the query around it being evaluated
+    /// (see [`crate::subquery`]).
+    pub outer: Option<&'a Env<'a>>,
+}
+
+impl<'a> ScanCtx<'a> {
+    /// A top-level query's context.
+    pub fn new(src: &'a dyn PageSource, params: &'a [Value]) -> ScanCtx<'a> {
+        ScanCtx {
+            src,
+            params,
+            outer: None,
+        }
+    }
 }
 
 /// Reads the row `rowid` of `table`, if it exists.
@@ -48,11 +62,7 @@ pub fn scan(
     let table = &plan.table;
     let mut emit = |row: Vec<Value>| -> Result<bool> {
         if let Some(filter) = &plan.filter {
-            let env = Env {
-                row: &row,
-                aggs: &[],
-                params: ctx.params,
-            };
+            let env = Env::in_query(&row, &[], ctx);
             if !filter.test(&env)? {
                 return Ok(true);
             }
@@ -166,7 +176,7 @@ pub fn scan(
 
 /// The candidate values of a key term, converted for lookup.
 fn key_values(ctx: &ScanCtx<'_>, k: &KeyTerm) -> Result<Vec<Value>> {
-    let env = Env::constant(ctx.params);
+    let env = Env::in_query(&[], &[], ctx);
     k.values
         .iter()
         .map(|e| Ok(ops::coerce_for_comparison(&e.eval(&env)?, k.aff)))
@@ -174,7 +184,7 @@ fn key_values(ctx: &ScanCtx<'_>, k: &KeyTerm) -> Result<Vec<Value>> {
 }
 
 fn bound_value(ctx: &ScanCtx<'_>, b: &Bound) -> Result<Value> {
-    let v = b.value.eval(&Env::constant(ctx.params))?;
+    let v = b.value.eval(&Env::in_query(&[], &[], ctx))?;
     Ok(ops::coerce_for_comparison(&v, b.aff))
 }
 
@@ -385,7 +395,7 @@ pub fn collect(ctx: &ScanCtx<'_>, plan: &ScanPlan) -> Result<Vec<Vec<Value>>> {
 /// Every row of a table, in rowid order.
 pub fn all_rows(src: &dyn PageSource, table: &std::sync::Arc<Table>) -> Result<Vec<Vec<Value>>> {
     let plan = crate::plan::plan_scan(table, &[], None, &[]);
-    collect(&ScanCtx { src, params: &[] }, &plan)
+    collect(&ScanCtx::new(src, &[]), &plan)
 }
 
 /// The rowid of a row laid out as columns then rowid.

@@ -79,6 +79,9 @@ pub struct SelectPlan {
     pub limit: Option<BExpr>,
     /// OFFSET.
     pub offset: Option<BExpr>,
+    /// Whether it reads a row of an enclosing query (a correlated
+    /// subquery).
+    pub correlated: bool,
 }
 
 /// Plans a SELECT against `schema`.
@@ -87,6 +90,17 @@ pub fn plan_select(
     s: &Select,
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
+) -> Result<SelectPlan> {
+    plan_select_in(schema, s, params, hint, None)
+}
+
+/// Plans a SELECT that may be a subquery of the query `outer` binds.
+pub fn plan_select_in(
+    schema: &Schema,
+    s: &Select,
+    params: &ParamSlots,
+    hint: Option<&crate::ast::IndexHint>,
+    outer: Option<&Binder<'_>>,
 ) -> Result<SelectPlan> {
     let mut master_rows = None;
     let table = match &s.from {
@@ -115,6 +129,8 @@ pub fn plan_select(
         .as_ref()
         .map(|t| t.alias.as_deref().unwrap_or(t.name.as_str()));
     let mut b = Binder::new(table.as_deref(), qualifier, params);
+    b.schema = Some(schema);
+    b.outer = outer;
 
     // Result columns, `*` expanded.
     let mut items: Vec<(Expr, String)> = Vec::new();
@@ -310,6 +326,7 @@ pub fn plan_select(
         None => (None, filter),
     };
     Ok(SelectPlan {
+        correlated: b.correlated.get(),
         columns: items.into_iter().map(|(_, n)| n).collect(),
         scan: scan_plan,
         constant_filter,
@@ -368,9 +385,9 @@ pub fn explain(p: &SelectPlan) -> Vec<String> {
 
 /// A LIMIT or OFFSET value as SQLite accepts it: an integer (or a value
 /// that converts to one exactly), else "datatype mismatch".
-pub(crate) fn integer_clause(e: &Option<BExpr>, params: &[Value]) -> Result<Option<i64>> {
+pub(crate) fn integer_clause(e: &Option<BExpr>, ctx: &ScanCtx<'_>) -> Result<Option<i64>> {
     let Some(e) = e else { return Ok(None) };
-    let v = e.eval(&Env::constant(params))?;
+    let v = e.eval(&Env::in_query(&[], &[], ctx))?;
     let v = match v {
         Value::Text(t) => {
             affinity::apply_numeric_affinity(t.as_bytes(), false).unwrap_or(Value::Text(t))
@@ -440,9 +457,8 @@ impl Sink {
 
 /// Runs a planned SELECT; `src` is `None` only for a SELECT without FROM.
 pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> {
-    let params = ctx.params;
-    let limit = integer_clause(&p.limit, params)?;
-    let offset = integer_clause(&p.offset, params)?.unwrap_or(0).max(0) as u64;
+    let limit = integer_clause(&p.limit, ctx)?;
+    let offset = integer_clause(&p.offset, ctx)?.unwrap_or(0).max(0) as u64;
     let limit = limit.and_then(|l| u64::try_from(l).ok());
     let mut sink = Sink {
         distinct: p.distinct.then(HashSet::new),
@@ -470,15 +486,11 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
     match &p.aggregate {
         None => match &p.scan {
             Some(s) => scan(ctx, s, &mut |row| {
-                let env = Env {
-                    row: &row,
-                    aggs: &[],
-                    params,
-                };
+                let env = Env::in_query(&row, &[], ctx);
                 Ok(sink.push(make_out(&env)?))
             })?,
             None => {
-                let env = Env::constant(params);
+                let env = Env::in_query(&[], &[], ctx);
                 let pass = match &p.constant_filter {
                     Some(f) => f.test(&env)?,
                     None => true,
@@ -491,11 +503,7 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
         Some(a) => {
             let groups = aggregate(ctx, p, a)?;
             for (aggs, rep) in groups {
-                let env = Env {
-                    row: &rep,
-                    aggs: &aggs,
-                    params,
-                };
+                let env = Env::in_query(&rep, &aggs, ctx);
                 if let Some(h) = &a.having
                     && !h.test(&env)?
                 {
@@ -568,11 +576,7 @@ fn aggregate(
     let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
     let width = p.scan.as_ref().map_or(0, |s| s.table.columns.len() + 1);
     let mut feed = |row: Vec<Value>| -> Result<bool> {
-        let env = Env {
-            row: &row,
-            aggs: &[],
-            params,
-        };
+        let env = Env::in_query(&row, &[], ctx);
         let key_values = a
             .group_by
             .iter()
