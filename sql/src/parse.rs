@@ -188,7 +188,9 @@ fn merge_type_names(tokens: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
 ///   `a IS NOT DISTINCT FROM b` and `a IS DISTINCT FROM b`, which mean
 ///   the same (NULL-safe equality);
 /// * the postfix `a ISNULL` (which sqlparser reads as an alias) becomes
-///   `a IS NULL`.
+///   `a IS NULL`;
+/// * `a IN t` with a table name `t` becomes `a IN (SELECT * FROM t)`,
+///   which is what SQLite takes it to mean.
 fn sqlite_tokens(tokens: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
     let significant = |from: usize| {
         (from..tokens.len()).find(|&k| !matches!(tokens[k].token, Token::Whitespace(_)))
@@ -230,6 +232,29 @@ fn sqlite_tokens(tokens: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
                     }
                     out.extend([at("DISTINCT"), at("FROM")]);
                 }
+            }
+            Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::IN => {
+                out.push(t.clone());
+                let Some(name) = significant(i) else { continue };
+                let is_table_name = matches!(&tokens[name].token, Token::Word(n)
+                    if n.quote_style.is_some() || n.keyword == Keyword::NoKeyword);
+                if !is_table_name {
+                    continue;
+                }
+                let there = |token: Token| TokenWithSpan::new(token, tokens[name].span);
+                let space = || there(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
+                out.extend([
+                    there(Token::LParen),
+                    there(Token::make_keyword("SELECT")),
+                    space(),
+                    there(Token::Mul),
+                    space(),
+                    there(Token::make_keyword("FROM")),
+                    space(),
+                    tokens[name].clone(),
+                    there(Token::RParen),
+                ]);
+                i = name + 1;
             }
             _ => out.push(t.clone()),
         }
