@@ -236,9 +236,9 @@ fn sqlite_tokens(tokens: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
             Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::IN => {
                 out.push(t.clone());
                 let Some(name) = significant(i) else { continue };
-                let is_table_name = matches!(&tokens[name].token, Token::Word(n)
-                    if n.quote_style.is_some() || n.keyword == Keyword::NoKeyword);
-                if !is_table_name {
+                // Only a table name can follow IN without a parenthesis
+                // (even one spelled like a keyword, such as `one`).
+                if !matches!(&tokens[name].token, Token::Word(_)) {
                     continue;
                 }
                 let there = |token: Token| TokenWithSpan::new(token, tokens[name].span);
