@@ -429,10 +429,13 @@ pub enum SelectItem {
 /// A table in FROM.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRef {
-    /// The table name.
+    /// The table name (for a subquery in FROM: its alias, or
+    /// `(subquery)`).
     pub name: String,
     /// Its alias, if written.
     pub alias: Option<String>,
+    /// `FROM (SELECT ...)`: the subquery whose rows are the table's.
+    pub derived: Option<Box<Select>>,
 }
 
 /// One ORDER BY term.

@@ -51,6 +51,17 @@ pub enum QueryPlan {
     Compound(CompoundPlan),
 }
 
+/// A planned query shared by the plans that hold it (a subquery in FROM);
+/// two are equal only if they are the same plan.
+#[derive(Debug, Clone)]
+pub struct SharedQuery(pub std::sync::Arc<QueryPlan>);
+
+impl PartialEq for SharedQuery {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// A planned compound SELECT.
 #[derive(Debug, Clone)]
 pub struct CompoundPlan {
@@ -117,7 +128,7 @@ pub fn plan_subquery(
     plan_query_in(schema, s, params, None, Some(outer))
 }
 
-fn plan_query_in(
+pub(crate) fn plan_query_in(
     schema: &Schema,
     s: &Select,
     params: &ParamSlots,

@@ -1334,6 +1334,34 @@ impl Translator<'_> {
         }
     }
 
+    /// A FROM item: a table, or a subquery (whose parameters are numbered
+    /// here, before the result columns', as they are written).
+    fn from_item(&mut self, factor: &sp::TableFactor) -> Result<TableRef, SqlError> {
+        let sp::TableFactor::Derived {
+            lateral,
+            subquery,
+            alias,
+            sample,
+        } = factor
+        else {
+            return table_ref(factor);
+        };
+        if *lateral || sample.is_some() {
+            return Err(unsupported("LATERAL subqueries"));
+        }
+        let alias = match alias {
+            None => None,
+            Some(a) if a.columns.is_empty() && a.at.is_none() => Some(a.name.value.clone()),
+            Some(a) => return Err(unsupported(format!("table alias with columns {a}"))),
+        };
+        let select = self.exprs.subquery(subquery)?;
+        Ok(TableRef {
+            name: alias.clone().unwrap_or_else(|| "(subquery)".to_string()),
+            alias,
+            derived: Some(Box::new(select)),
+        })
+    }
+
     fn select(&mut self, s: &sp::Select) -> Result<ast::Select, SqlError> {
         let sp::Select {
             select_token,
@@ -1394,7 +1422,7 @@ impl Translator<'_> {
         // answer than a complaint about one of the columns.
         let from = match from.as_slice() {
             [] => None,
-            [one] if one.joins.is_empty() => Some(table_ref(&one.relation)?),
+            [one] if one.joins.is_empty() => Some(self.from_item(&one.relation)?),
             _ => return Err(unsupported("joins")),
         };
         let texts = self.item_texts(select_token.0.span.start, quantified, projection);
@@ -1685,9 +1713,10 @@ fn table_ref(factor: &sp::TableFactor) -> Result<TableRef, SqlError> {
             Ok(TableRef {
                 name: object_name(name)?,
                 alias,
+                derived: None,
             })
         }
-        sp::TableFactor::Derived { .. } => Err(unsupported("subqueries in FROM")),
+        sp::TableFactor::Derived { .. } => Err(unsupported("a subquery here")),
         sp::TableFactor::NestedJoin { .. } => Err(unsupported("joins")),
         sp::TableFactor::TableFunction { .. }
         | sp::TableFactor::Function { .. }
@@ -1796,7 +1825,7 @@ impl<'a> ExprTranslator<'a> {
     /// A subquery, translated by a statement translator that carries on
     /// this one's parameter numbering (parameters are numbered in the
     /// order they are written, inside subqueries too).
-    fn subquery(&mut self, q: &sp::Query) -> Result<ast::Select, SqlError> {
+    pub(crate) fn subquery(&mut self, q: &sp::Query) -> Result<ast::Select, SqlError> {
         let (source, tokens) = (self.source, self.tokens);
         let mut t = Translator {
             exprs: std::mem::replace(self, ExprTranslator::new(source)),
@@ -3157,7 +3186,8 @@ mod statement_tests {
             s.from,
             Some(TableRef {
                 name: "t".into(),
-                alias: Some("x".into())
+                alias: Some("x".into()),
+                derived: None,
             })
         );
         assert!(s.filter.is_some());
@@ -3256,7 +3286,10 @@ mod statement_tests {
         for (sql, message) in [
             ("SELECT * FROM t, u", "joins"),
             ("SELECT * FROM t JOIN u ON t.a = u.a", "joins"),
-            ("SELECT * FROM (SELECT 1)", "subqueries in FROM"),
+            (
+                "SELECT * FROM LATERAL (SELECT 1) AS x",
+                "LATERAL subqueries",
+            ),
             (
                 "SELECT 1 INTERSECT ALL SELECT 2",
                 "INTERSECT ALL / EXCEPT ALL (SQLite has neither)",

@@ -94,6 +94,12 @@ pub enum Access {
         /// Last row first.
         reverse: bool,
     },
+    /// The rows of a subquery in FROM, computed when the scan starts, in
+    /// the subquery's order (each row numbered as its rowid).
+    Derived {
+        /// The subquery.
+        plan: crate::compound::SharedQuery,
+    },
     /// Rows through an index.
     Index {
         /// The index.
@@ -485,6 +491,7 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
             }
             _ => false,
         },
+        Access::Derived { .. } => false,
         Access::Index {
             index, eq, reverse, ..
         } => {
@@ -541,7 +548,9 @@ pub fn describe(plan: &ScanPlan) -> String {
         parts
     };
     match &plan.access {
-        Access::Scan { .. } | Access::Materialized { .. } => format!("SCAN {}", t.name),
+        Access::Scan { .. } | Access::Materialized { .. } | Access::Derived { .. } => {
+            format!("SCAN {}", t.name)
+        }
         Access::Rowid { .. } => {
             format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)", t.name)
         }

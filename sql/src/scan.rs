@@ -71,6 +71,16 @@ pub fn scan(
     };
     match &plan.access {
         Access::Scan { reverse } => walk_table(ctx, table, None, None, *reverse, &mut emit),
+        Access::Derived { plan } => {
+            let rows = crate::compound::run_query(ctx, &plan.0)?;
+            for (i, mut row) in rows.into_iter().enumerate() {
+                row.push(Value::Integer(i as i64 + 1));
+                if !emit(row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Access::Materialized { rows, reverse } => {
             let mut order: Vec<&Vec<Value>> = rows.iter().collect();
             if *reverse {

@@ -103,7 +103,18 @@ pub fn plan_select_in(
     outer: Option<&Binder<'_>>,
 ) -> Result<SelectPlan> {
     let mut master_rows = None;
+    let mut derived = None;
     let table = match &s.from {
+        Some(t) if t.derived.is_some() => {
+            let inner = t
+                .derived
+                .as_deref()
+                .ok_or_else(|| Error::no_table(&t.name))?;
+            let plan = crate::compound::plan_query_in(schema, inner, params, None, outer)?;
+            let table = derived_table(&t.name, &plan);
+            derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
+            Some(std::sync::Arc::new(table))
+        }
         Some(t) => match schema.find_table(&t.name) {
             Some(x) => Some(x.clone()),
             None if crate::schema::is_master_name(&t.name) => {
@@ -131,6 +142,11 @@ pub fn plan_select_in(
     let mut b = Binder::new(table.as_deref(), qualifier, params);
     b.schema = Some(schema);
     b.outer = outer;
+    // A subquery in FROM that reads an enclosing query makes this query
+    // depend on that row too.
+    if derived.as_ref().is_some_and(|d| d.0.correlated()) {
+        b.correlated.set(true);
+    }
 
     // Result columns, `*` expanded.
     let mut items: Vec<(Expr, String)> = Vec::new();
@@ -304,7 +320,7 @@ pub fn plan_select_in(
             } else {
                 Vec::new()
             };
-            let indexes = if master_rows.is_some() {
+            let indexes = if master_rows.is_some() || derived.is_some() {
                 Vec::new()
             } else {
                 plan::allowed_indexes(t, schema.indexes_of(&t.name), hint)?
@@ -316,6 +332,10 @@ pub fn plan_select_in(
                     rows,
                     reverse: false,
                 };
+                p.ordered = hints.is_empty();
+            }
+            if let Some(plan) = derived.take() {
+                p.access = plan::Access::Derived { plan };
                 p.ordered = hints.is_empty();
             }
             if !hints.is_empty() && p.ordered {
@@ -362,9 +382,51 @@ pub(crate) fn ordinal(k: i64) -> String {
     format!("{k}{suffix}")
 }
 
+/// The table a subquery in FROM makes: its result columns, each with the
+/// affinity of the expression it is (a column's, or none), no rowid alias.
+fn derived_table(name: &str, plan: &crate::compound::QueryPlan) -> crate::schema::Table {
+    let first = match plan {
+        crate::compound::QueryPlan::Select(p) => p,
+        crate::compound::QueryPlan::Compound(c) => &c.first,
+    };
+    let columns = first
+        .columns
+        .iter()
+        .zip(&first.projection)
+        .map(|(name, e)| crate::schema::Column {
+            name: name.clone(),
+            decl_type: String::new(),
+            affinity: e.affinity().unwrap_or(crate::affinity::Affinity::Blob),
+            not_null: false,
+            default: None,
+            default_number_text: None,
+            pk: 0,
+        })
+        .collect();
+    crate::schema::Table {
+        name: name.to_string(),
+        sql: String::new(),
+        root: 0,
+        columns,
+        rowid_alias: None,
+        checks: Vec::new(),
+        created: 0,
+    }
+}
+
 /// The EXPLAIN QUERY PLAN lines of a plan.
 pub fn explain(p: &SelectPlan) -> Vec<String> {
     let mut lines = Vec::new();
+    if let Some(s) = &p.scan
+        && let plan::Access::Derived { plan } = &s.access
+    {
+        lines.push(format!("MATERIALIZE {}", s.table.name));
+        lines.extend(
+            crate::compound::explain(&plan.0)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+    }
     match &p.scan {
         Some(s) => lines.push(plan::describe(s)),
         None => lines.push("SCAN CONSTANT ROW".into()),
