@@ -1336,7 +1336,7 @@ impl Translator<'_> {
 
     /// A FROM item: a table, or a subquery (whose parameters are numbered
     /// here, before the result columns', as they are written).
-    fn from_item(&mut self, factor: &sp::TableFactor) -> Result<TableRef, SqlError> {
+    fn table_in_from(&mut self, factor: &sp::TableFactor) -> Result<TableRef, SqlError> {
         let sp::TableFactor::Derived {
             lateral,
             subquery,
@@ -1422,7 +1422,7 @@ impl Translator<'_> {
         // answer than a complaint about one of the columns.
         let from = match from.as_slice() {
             [] => None,
-            [one] if one.joins.is_empty() => Some(self.from_item(&one.relation)?),
+            [one] if one.joins.is_empty() => Some(self.table_in_from(&one.relation)?),
             _ => return Err(unsupported("joins")),
         };
         let texts = self.item_texts(select_token.0.span.start, quantified, projection);
