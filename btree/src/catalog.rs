@@ -20,6 +20,9 @@
 //!      05          root: varint 5
 //!      03 61 62 63 schema: length 3, then the bytes
 //! ```
+//!
+//! The kinds are Table (0), Index (1) and View (2). A view owns no tree:
+//! its root is 0 and it is only its schema bytes.
 
 use crate::error::{BTreeError, Result};
 use crate::source::PageSource;
@@ -34,6 +37,9 @@ pub enum EntryKind {
     Table,
     /// An index's keys.
     Index,
+    /// No tree at all: an object that is only its schema (a SQL view).
+    /// Its root is 0.
+    View,
 }
 
 /// One catalog entry.
@@ -114,6 +120,22 @@ impl Catalog {
         Ok(tree)
     }
 
+    /// Records `name` as an object without a tree (root 0), such as a
+    /// view.
+    pub fn create_entry(tx: &WriteTxn, name: &str, kind: EntryKind, schema: &[u8]) -> Result<()> {
+        let catalog = Catalog::tree_or_create(tx)?;
+        if catalog.contains(tx, name.as_bytes())? {
+            return Err(BTreeError::TreeExists(name.to_string()));
+        }
+        let entry = CatalogEntry {
+            kind,
+            root: 0,
+            schema: schema.to_vec(),
+        };
+        catalog.insert(tx, name.as_bytes(), &entry.encode()?, InsertMode::Reject)?;
+        Ok(())
+    }
+
     /// The entry named `name`.
     pub fn get<S: PageSource + ?Sized>(src: &S, name: &str) -> Result<Option<CatalogEntry>> {
         let Some(catalog) = Catalog::tree(src)? else {
@@ -176,7 +198,9 @@ impl Catalog {
         let catalog = Catalog::tree(tx)?.ok_or_else(|| BTreeError::NoSuchTree(name.to_string()))?;
         let entry =
             Catalog::get(tx, name)?.ok_or_else(|| BTreeError::NoSuchTree(name.to_string()))?;
-        BTree::open(entry.root).destroy(tx)?;
+        if entry.root != 0 {
+            BTree::open(entry.root).destroy(tx)?;
+        }
         catalog.delete(tx, name.as_bytes())?;
         Ok(())
     }
@@ -205,5 +229,12 @@ mod tests {
         assert_eq!(CatalogEntry::decode(&bytes, "t").expect("decode"), e);
         assert_eq!(CatalogEntry::decode(&bytes2, "i").expect("decode"), e2);
         assert!(CatalogEntry::decode(&[7, 7], "bad").is_err());
+        let view = CatalogEntry {
+            kind: EntryKind::View,
+            root: 0,
+            schema: b"v".to_vec(),
+        };
+        let bytes3 = view.encode().expect("encode");
+        insta::assert_snapshot!(format!("{bytes3:02x?}"), @"[02, 00, 01, 76]");
     }
 }

@@ -488,15 +488,29 @@ fn indexes(shell: &mut Shell, table: &str) -> Result<()> {
 }
 
 fn schema(shell: &mut Shell, pattern: &str) -> Result<()> {
-    let sqls = names(
-        shell,
-        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL \
-         AND (tbl_name LIKE ?1 OR name LIKE ?1)",
-        pattern,
-    )?;
+    let db = shell.db()?;
+    let rows: Vec<Vec<Value>> = db
+        .query(
+            "SELECT sql, type, name FROM sqlite_master WHERE sql IS NOT NULL \
+             AND (tbl_name LIKE ?1 OR name LIKE ?1)",
+            &[Value::Text(pattern.to_string())],
+        )?
+        .collect();
     let mut text = String::new();
-    for sql in sqls {
-        text.push_str(&sql);
+    for row in rows {
+        let [Value::Text(sql), Value::Text(kind), Value::Text(name)] = row.as_slice() else {
+            continue;
+        };
+        text.push_str(sql);
+        // sqlite3 notes a view's columns, which its SELECT may not name.
+        if kind == "view"
+            && let Ok(rows) = db.query(
+                &format!("SELECT * FROM \"{}\" LIMIT 0", name.replace('"', "\"\"")),
+                (),
+            )
+        {
+            text.push_str(&format!("\n/* {name}({}) */", rows.columns().join(",")));
+        }
         text.push_str(";\n");
     }
     print(shell, &text)

@@ -13,7 +13,7 @@
 //! INSERT INTO t VALUES(2,X'00ff',replace('a\nb','\n',char(10)));
 //! CREATE TABLE IF NOT EXISTS "odd name"(x);               -- see "Tables" below
 //! INSERT INTO "odd name" VALUES(NULL);
-//! CREATE INDEX i ON t(a, b);                               -- indexes after all tables
+//! CREATE INDEX i ON t(a, b);                               -- indexes and views after all tables
 //! COMMIT;
 //! ```
 //!
@@ -166,7 +166,11 @@ fn dump_in_snapshot(db: &Database, pattern: Option<&str>, out: &mut dyn Write) -
             out.write_all(line.as_bytes())?;
         }
     }
-    for o in objects.iter().filter(|o| o.kind == "index" && matches(o)) {
+    // Then indexes and views, in creation order, as sqlite3 dumps them.
+    for o in objects
+        .iter()
+        .filter(|o| (o.kind == "index" || o.kind == "view") && matches(o))
+    {
         let Some(sql) = &o.sql else { continue };
         // sqlite3 ends the statement on a line of its own when the text
         // contains `--`, in case a comment runs to the end of it.

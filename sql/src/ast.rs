@@ -252,6 +252,19 @@ pub struct CreateTable {
     pub primary_key_position: usize,
 }
 
+/// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS select`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateView {
+    /// The view's name.
+    pub name: String,
+    /// Its column names, if listed (else the SELECT's).
+    pub columns: Vec<String>,
+    /// The SELECT.
+    pub select: Box<Select>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
 /// One parsed statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
@@ -266,6 +279,15 @@ pub enum Statement {
     },
     /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (columns)`.
     CreateIndex(CreateIndex),
+    /// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS select`.
+    CreateView(CreateView),
+    /// `DROP VIEW [IF EXISTS] name`.
+    DropView {
+        /// The view.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
     /// `DROP INDEX [IF EXISTS] name`.
     DropIndex {
         /// The index.

@@ -699,6 +699,10 @@ fn write_statement(
             ddl::drop_table(tx, schema, name, *if_exists).map(|_| 0)
         }
         Ast::CreateIndex(ci) => ddl::create_index(tx, schema, ci, text).map(|_| 0),
+        Ast::CreateView(cv) => ddl::create_view(tx, schema, cv, text).map(|_| 0),
+        Ast::DropView { name, if_exists } => {
+            ddl::drop_view(tx, schema, name, *if_exists).map(|_| 0)
+        }
         Ast::DropIndex { name, if_exists } => {
             ddl::drop_index(tx, schema, name, *if_exists).map(|_| 0)
         }

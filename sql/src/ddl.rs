@@ -115,8 +115,69 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The error for a new object whose name a view already has.
+fn view_exists(schema: &Schema, name: &str) -> Result<()> {
+    match schema.find_view(name) {
+        Some(v) => Err(Error::Invalid(format!("view {} already exists", v.name))),
+        None => Ok(()),
+    }
+}
+
+/// CREATE VIEW: the SELECT is stored, not run (as in SQLite, a view that
+/// names a missing table fails when it is used, not when it is created).
+pub fn create_view(
+    tx: &WriteTxn,
+    schema: &Schema,
+    cv: &crate::ast::CreateView,
+    text: &str,
+) -> Result<()> {
+    if schema.find_view(&cv.name).is_some() && cv.if_not_exists {
+        return Ok(());
+    }
+    view_exists(schema, &cv.name)?;
+    if let Some(t) = schema.find_table(&cv.name) {
+        return Err(Error::Invalid(format!("table {} already exists", t.name)));
+    }
+    if schema.find_index(&cv.name).is_some() {
+        return Err(Error::Invalid(format!(
+            "there is already an index named {}",
+            cv.name
+        )));
+    }
+    reserved(&cv.name)?;
+    let cookie = bump_cookie(tx)?;
+    let stored = StoredObject {
+        name: cv.name.clone(),
+        tbl_name: cv.name.clone(),
+        sql: Some(normalized_create(text, "VIEW")),
+        created: cookie,
+    };
+    Catalog::create_entry(tx, &key(&cv.name), EntryKind::View, &stored.encode()?)?;
+    Ok(())
+}
+
+/// DROP VIEW.
+pub fn drop_view(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) -> Result<()> {
+    let Some(view) = schema.find_view(name) else {
+        if let Some(t) = schema.find_table(name) {
+            return Err(Error::Invalid(format!(
+                "use DROP TABLE to delete table {}",
+                t.name
+            )));
+        }
+        if if_exists {
+            return Ok(());
+        }
+        return Err(Error::Invalid(format!("no such view: {name}")));
+    };
+    bump_cookie(tx)?;
+    Catalog::drop_tree(tx, &key(&view.name))?;
+    Ok(())
+}
+
 /// CREATE TABLE.
 pub fn create_table(tx: &WriteTxn, schema: &Schema, ct: &CreateTable, text: &str) -> Result<()> {
+    view_exists(schema, &ct.name)?;
     if let Some(existing) = schema.find_table(&ct.name) {
         if ct.if_not_exists {
             return Ok(());
@@ -185,6 +246,12 @@ fn check_default(c: &ColumnDef, slots: &ParamSlots) -> Result<()> {
 
 /// DROP TABLE.
 pub fn drop_table(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) -> Result<()> {
+    if let Some(view) = schema.find_view(name) {
+        return Err(Error::Invalid(format!(
+            "use DROP VIEW to delete view {}",
+            view.name
+        )));
+    }
     let Some(table) = schema.find_table(name) else {
         if if_exists {
             return Ok(());
@@ -207,11 +274,14 @@ pub fn create_index(tx: &WriteTxn, schema: &Schema, ci: &CreateIndex, text: &str
         }
         return Err(Error::Invalid(format!("index {} already exists", ci.name)));
     }
-    if schema.find_table(&ci.name).is_some() {
+    if schema.find_table(&ci.name).is_some() || schema.find_view(&ci.name).is_some() {
         return Err(Error::Invalid(format!(
             "there is already a table named {}",
             ci.name
         )));
+    }
+    if schema.find_view(&ci.table).is_some() {
+        return Err(Error::Invalid("views may not be indexed".into()));
     }
     reserved(&ci.name)?;
     let table = schema.table(&ci.table)?.clone();

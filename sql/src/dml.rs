@@ -49,6 +49,12 @@ pub struct Target {
 impl Target {
     /// Prepares `table` of `schema` for writing.
     pub fn new(schema: &Schema, name: &str) -> Result<Target> {
+        if let Some(view) = schema.find_view(name) {
+            return Err(Error::Invalid(format!(
+                "cannot modify {} because it is a view",
+                view.name
+            )));
+        }
         let table = schema.table(name)?.clone();
         let indexes = schema.indexes_of(&table.name);
         let slots = ParamSlots::default();

@@ -810,6 +810,7 @@ impl Translator<'_> {
                 match object_type {
                     sp::ObjectType::Table => Statement::DropTable { name, if_exists },
                     sp::ObjectType::Index => Statement::DropIndex { name, if_exists },
+                    sp::ObjectType::View => Statement::DropView { name, if_exists },
                     other => return Err(unsupported(format!("DROP {other}"))),
                 }
             }
@@ -920,7 +921,7 @@ impl Translator<'_> {
             S::ExplainTable { describe_alias, .. } => {
                 return Err(unsupported(describe_alias.to_string()));
             }
-            S::CreateView(_) => return Err(unsupported("CREATE VIEW")),
+            S::CreateView(cv) => Statement::CreateView(self.create_view(cv)?),
             S::CreateTrigger(_) | S::DropTrigger(_) => return Err(unsupported("triggers")),
             S::CreateVirtualTable { .. } => return Err(unsupported("virtual tables")),
             S::AttachDatabase { .. } => return Err(unsupported("ATTACH")),
@@ -1332,6 +1333,51 @@ impl Translator<'_> {
             sp::SetExpr::Values(_) => Err(unsupported("VALUES in a compound SELECT")),
             other => Err(unsupported(format!("{other} in a compound SELECT"))),
         }
+    }
+
+    /// `CREATE VIEW`: SQLite's form only (no OR REPLACE, no TEMP views).
+    fn create_view(&mut self, cv: &sp::CreateView) -> Result<ast::CreateView, SqlError> {
+        if cv.or_replace || cv.or_alter {
+            return Err(unsupported("CREATE OR REPLACE VIEW (SQLite has none)"));
+        }
+        if cv.temporary {
+            return Err(unsupported("TEMP views"));
+        }
+        if cv.materialized
+            || cv.secure
+            || cv.copy_grants
+            || cv.with_no_schema_binding
+            || cv.to.is_some()
+            || cv.params.is_some()
+            || cv.comment.is_some()
+            || !cv.cluster_by.is_empty()
+            || !matches!(cv.options, sp::CreateTableOptions::None)
+        {
+            return Err(unsupported("CREATE VIEW syntax of other SQL dialects"));
+        }
+        let columns = cv
+            .columns
+            .iter()
+            .map(|c| {
+                if c.data_type.is_some() || c.options.is_some() {
+                    return Err(unsupported("types or options on view columns"));
+                }
+                Ok(c.name.value.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let before = self.exprs.max_param;
+        let select = self.query(&cv.query)?;
+        if self.exprs.max_param > before || !self.exprs.names.is_empty() {
+            return Err(SqlError::Schema(
+                "parameters are not allowed in views".into(),
+            ));
+        }
+        Ok(ast::CreateView {
+            name: object_name(&cv.name)?,
+            columns,
+            select: Box::new(select),
+            if_not_exists: cv.if_not_exists,
+        })
     }
 
     /// A FROM item: a table, or a subquery (whose parameters are numbered
@@ -2878,10 +2924,28 @@ mod statement_tests {
             refused("DROP TABLE t, u"),
             "not supported: DROP of several objects at once"
         );
-        assert_eq!(refused("DROP VIEW v"), "not supported: DROP VIEW");
+        assert!(matches!(
+            parse("DROP VIEW IF EXISTS v"),
+            Statement::DropView {
+                if_exists: true,
+                ..
+            }
+        ));
+        match parse("CREATE VIEW IF NOT EXISTS v(x) AS SELECT 1 UNION SELECT 2") {
+            Statement::CreateView(cv) => {
+                assert_eq!((cv.name.as_str(), cv.columns.len()), ("v", 1));
+                assert!(cv.if_not_exists);
+                assert_eq!(cv.select.compound.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(
-            refused("CREATE VIEW v AS SELECT 1"),
-            "not supported: CREATE VIEW"
+            refused("CREATE TEMP VIEW v AS SELECT 1"),
+            "not supported: TEMP views"
+        );
+        assert_eq!(
+            refused("CREATE VIEW v AS SELECT ?"),
+            "parameters are not allowed in views"
         );
         assert_eq!(
             refused("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"),

@@ -93,6 +93,21 @@ pub struct Column {
     pub pk: usize,
 }
 
+/// A view: a stored SELECT, queried like a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The name as created.
+    pub name: String,
+    /// The CREATE VIEW statement, as stored.
+    pub sql: String,
+    /// The column names listed in CREATE VIEW (empty: the SELECT's).
+    pub columns: Vec<String>,
+    /// The SELECT.
+    pub select: crate::ast::Select,
+    /// The schema cookie of the statement that created it.
+    pub created: u32,
+}
+
 /// A table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
@@ -173,6 +188,7 @@ pub struct Schema {
     pub cookie: u32,
     tables: BTreeMap<String, Arc<Table>>,
     indexes: BTreeMap<String, Arc<Index>>,
+    views: BTreeMap<String, Arc<View>>,
 }
 
 /// Whether `name` is `sqlite_master` or `sqlite_schema` (any case).
@@ -368,6 +384,26 @@ impl Schema {
                     );
                 }
                 EntryKind::Index => index_entries.push((name, entry.root, stored)),
+                EntryKind::View => {
+                    let sql = stored.sql.clone().ok_or_else(|| {
+                        Error::Corrupt(format!("view {name:?} has no CREATE statement"))
+                    })?;
+                    let Statement::CreateView(cv) = parse::parse_statement(&sql)?.statement else {
+                        return Err(Error::Corrupt(format!(
+                            "view {name:?}: stored text is not CREATE VIEW"
+                        )));
+                    };
+                    schema.views.insert(
+                        name,
+                        Arc::new(View {
+                            name: stored.name,
+                            sql,
+                            columns: cv.columns,
+                            select: *cv.select,
+                            created: stored.created,
+                        }),
+                    );
+                }
             }
         }
         for (name, root, stored) in index_entries {
@@ -458,6 +494,11 @@ impl Schema {
         self.tables.get(&key(name))
     }
 
+    /// The view called `name`, if there is one.
+    pub fn find_view(&self, name: &str) -> Option<&Arc<View>> {
+        self.views.get(&key(name))
+    }
+
     /// The index called `name`, if there is one.
     pub fn find_index(&self, name: &str) -> Option<&Arc<Index>> {
         self.indexes.get(&key(name))
@@ -534,6 +575,20 @@ impl Schema {
                     Value::Text(tbl_name),
                     Value::Integer(i64::from(i.root)),
                     i.sql.clone().map(Value::Text).unwrap_or(Value::Null),
+                ],
+            ));
+        }
+        for v in self.views.values() {
+            objects.push((
+                v.created,
+                false,
+                v.name.clone(),
+                [
+                    Value::Text("view".into()),
+                    Value::Text(v.name.clone()),
+                    Value::Text(v.name.clone()),
+                    Value::Integer(0),
+                    Value::Text(v.sql.clone()),
                 ],
             ));
         }

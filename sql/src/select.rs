@@ -131,7 +131,28 @@ pub fn plan_select_in(
                 master_rows = Some(std::sync::Arc::new(rows));
                 Some(std::sync::Arc::new(crate::schema::master_table(&t.name)))
             }
-            None => return Err(Error::no_table(&t.name)),
+            None => match schema.find_view(&t.name) {
+                Some(v) => {
+                    let plan = plan_view(schema, v, params)?;
+                    let mut table = derived_table(&v.name, &plan);
+                    if !v.columns.is_empty() {
+                        if v.columns.len() != table.columns.len() {
+                            return Err(Error::Invalid(format!(
+                                "expected {} columns for '{}' but got {}",
+                                v.columns.len(),
+                                v.name,
+                                table.columns.len()
+                            )));
+                        }
+                        for (c, name) in table.columns.iter_mut().zip(&v.columns) {
+                            c.name = name.clone();
+                        }
+                    }
+                    derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
+                    Some(std::sync::Arc::new(table))
+                }
+                None => return Err(Error::no_table(&t.name)),
+            },
         },
         None => None,
     };
@@ -380,6 +401,40 @@ pub(crate) fn ordinal(k: i64) -> String {
         _ => "th",
     };
     format!("{k}{suffix}")
+}
+
+thread_local! {
+    /// Views being planned on this thread, innermost last: a view that
+    /// reaches itself is circularly defined.
+    static VIEWS_IN_PLANNING: std::cell::RefCell<Vec<String>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Plans the SELECT of a view (it sees only the schema, never the query
+/// that names it).
+fn plan_view(
+    schema: &Schema,
+    v: &crate::schema::View,
+    params: &ParamSlots,
+) -> Result<crate::compound::QueryPlan> {
+    let name = v.name.to_ascii_lowercase();
+    let circular = VIEWS_IN_PLANNING.with(|s| {
+        let mut s = s.borrow_mut();
+        let circular = s.contains(&name);
+        if !circular {
+            s.push(name.clone());
+        }
+        circular
+    });
+    if circular {
+        return Err(Error::Invalid(format!(
+            "view {} is circularly defined",
+            v.name
+        )));
+    }
+    let plan = crate::compound::plan_query_in(schema, &v.select, params, None, None);
+    VIEWS_IN_PLANNING.with(|s| s.borrow_mut().retain(|n| *n != name));
+    plan
 }
 
 /// The table a subquery in FROM makes: its result columns, each with the

@@ -46,10 +46,16 @@ pub fn btree(pager: &Pager, name: &str, dot: bool) -> Result<String> {
         Catalog::get(&rx, &key(name))?
     };
     let (title, tree) = match entry {
+        Some(e) if e.kind == EntryKind::View => {
+            return Err(ShellError::NotFound(format!(
+                "{name} is a view: it is a stored SELECT, with no B+Tree of its own"
+            )));
+        }
         Some(e) => {
             let kind = match e.kind {
                 EntryKind::Table => "table",
                 EntryKind::Index => "index",
+                EntryKind::View => "view",
             };
             // The name as created (the catalog key is lower-cased).
             let shown =
