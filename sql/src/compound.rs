@@ -239,6 +239,12 @@ pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
     };
     let mut rows = select::run_select(ctx, &c.first)?;
     for (op, p) in &c.rest {
+        // Nothing can come out of INTERSECT or EXCEPT with an empty left
+        // side; like SQLite, do not run the right one (its errors, such as
+        // an integer overflow, never happen).
+        if rows.is_empty() && matches!(op, CompoundOp::Intersect | CompoundOp::Except) {
+            continue;
+        }
         let right = select::run_select(ctx, p)?;
         rows = combine(*op, rows, right);
     }

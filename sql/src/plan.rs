@@ -470,6 +470,9 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
     // Every term must be a plain column with SQLite's default NULL
     // placement for its direction, and all terms must agree on whether
     // the walk runs backwards.
+    // Terms after the rowid never decide (rowids are unique), whatever
+    // they are, so they are not looked at: `ORDER BY rowid, f(x)` is in
+    // rowid order, and f(x) need not even be computed.
     let mut cols = Vec::with_capacity(order.len());
     for h in order {
         let BExpr::Column { index, .. } = h.expr else {
@@ -479,6 +482,9 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
             return false;
         }
         cols.push((index, h.descending));
+        if index == rowid {
+            break;
+        }
     }
     match access {
         Access::Scan { reverse }

@@ -8,7 +8,8 @@
 //! keys, UNIQUE, NOT NULL, DEFAULT and CHECK constraints, and indexes), then
 //! a stream of statements: INSERT / UPDATE / DELETE in their variants, DDL
 //! (CREATE / DROP INDEX, ALTER TABLE ADD COLUMN, CREATE / DROP TABLE),
-//! BEGIN ... COMMIT / ROLLBACK, and single-table SELECTs. Every statement
+//! BEGIN ... COMMIT / ROLLBACK, single-table SELECTs, compound SELECTs over
+//! several tables, and queries with subqueries. Every statement
 //! runs on both databases, one after the other:
 //!
 //! * a statement must succeed on both or fail on both (messages are not
@@ -35,7 +36,7 @@
 //!
 //! # What is deliberately not generated
 //!
-//! * What walnut refuses by design: joins, subqueries, CTEs, views,
+//! * What walnut refuses by design: joins, CTEs, views,
 //!   triggers, `NOT GLOB`, COLLATE, WITHOUT ROWID, `OR FAIL` / `OR
 //!   ROLLBACK`.
 //! * What SQLite leaves unspecified, so that a difference would prove
@@ -1374,12 +1375,56 @@ impl Gen {
             condition: false,
         };
         let mut p = Vec::new();
-        match self.rng.below(12) {
+        match self.rng.below(14) {
             0..5 => self.plain_select(&sc, false, &mut p),
             5 | 6 => self.plain_select(&sc, true, &mut p),
             7..10 => self.aggregate_select(&sc, &mut p),
-            _ => self.compound_select(&mut p),
+            10 | 11 => self.compound_select(&mut p),
+            _ => self.subquery_select(),
         }
+    }
+
+    /// A query over one table with a subquery over another (or the same,
+    /// under an alias): `[NOT] IN`, correlated `[NOT] EXISTS`, and scalar
+    /// subqueries, correlated or not, in the select list.
+    fn subquery_select(&mut self) -> Step {
+        let t = self.table();
+        let u = self.table();
+        let oc = t.cols[self.rng.below(t.cols.len())].name.clone();
+        let ic = u.cols[self.rng.below(u.cols.len())].name.clone();
+        let (tn, un) = (t.name.clone(), u.name.clone());
+        let op = self.rng.pick(&["=", "<", ">=", "<>", "IS"]);
+        let not = self.rng.pick(&["", "NOT "]);
+        let mut cmp = Cmp::default();
+        let sql = match self.rng.below(5) {
+            0 => {
+                let filter = if self.rng.pct(50) {
+                    format!(" WHERE s.{ic} IS NOT NULL")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "SELECT rowid, {oc} FROM {tn} WHERE {oc} {not}IN (SELECT s.{ic} FROM {un} AS s{filter})"
+                )
+            }
+            1 => format!(
+                "SELECT rowid FROM {tn} WHERE {not}EXISTS (SELECT 1 FROM {un} AS s WHERE s.{ic} {op} {tn}.{oc})"
+            ),
+            2 => format!(
+                "SELECT rowid, (SELECT count(*) FROM {un} AS s WHERE s.{ic} {op} {tn}.{oc}) FROM {tn}"
+            ),
+            3 => {
+                // Which of equal values max() returns is unspecified.
+                cmp.loose = vec![1];
+                format!(
+                    "SELECT rowid, (SELECT max(s.{ic}) FROM {un} AS s WHERE s.rowid > {tn}.rowid) FROM {tn}"
+                )
+            }
+            _ => format!(
+                "SELECT count(*) FROM (SELECT {ic} AS v FROM {un}) WHERE v {not}IN (SELECT {oc} FROM {tn})"
+            ),
+        };
+        Step::query(sql, Vec::new(), cmp)
     }
 
     /// Two or three SELECTs of as many columns, each over any table,
