@@ -497,6 +497,17 @@ impl CompoundOp {
     }
 }
 
+/// A common table expression: `name [(columns)] AS (select)` in WITH.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cte {
+    /// The name queries use.
+    pub name: String,
+    /// Its column names, if listed (else the SELECT's).
+    pub columns: Vec<String>,
+    /// The SELECT.
+    pub select: Box<Select>,
+}
+
 /// One SELECT of a compound after the first, with the operator before it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompoundArm {
@@ -533,4 +544,9 @@ pub struct Select {
     /// there are any, `order_by`, `limit` and `offset` apply to the whole
     /// compound.
     pub compound: Vec<CompoundArm>,
+    /// `WITH` common table expressions, visible to the whole query (its
+    /// subqueries included), each to the ones after it too.
+    pub with: Vec<Cte>,
+    /// `WITH RECURSIVE`.
+    pub recursive: bool,
 }

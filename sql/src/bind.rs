@@ -107,6 +107,8 @@ pub struct Binder<'a> {
     pub outer: Option<&'a Binder<'a>>,
     /// Whether a name resolved through [`outer`](Self::outer).
     pub correlated: Cell<bool>,
+    /// The common table expressions visible here (for subqueries).
+    pub ctes: Option<&'a crate::cte::CteScope<'a>>,
 }
 
 /// Names that mean the rowid.
@@ -134,6 +136,7 @@ impl<'a> Binder<'a> {
             schema: None,
             outer: None,
             correlated: Cell::new(false),
+            ctes: None,
         }
     }
 

@@ -33,6 +33,7 @@
 
 use crate::ast::{CompoundOp, Expr, Select, SelectItem};
 use crate::bind::{Binder, ParamSlots};
+use crate::cte::{CteScope, RecursivePlan};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
 use crate::keycode::{self, Order};
@@ -49,6 +50,8 @@ pub enum QueryPlan {
     Select(SelectPlan),
     /// A compound SELECT.
     Compound(CompoundPlan),
+    /// A recursive common table expression.
+    Recursive(Box<RecursivePlan>),
 }
 
 /// A planned query shared by the plans that hold it (a subquery in FROM);
@@ -84,10 +87,11 @@ impl QueryPlan {
     }
 
     /// The left-most SELECT.
-    fn first(&self) -> &SelectPlan {
+    pub(crate) fn first(&self) -> &SelectPlan {
         match self {
             QueryPlan::Select(p) => p,
             QueryPlan::Compound(c) => &c.first,
+            QueryPlan::Recursive(r) => r.initial.first(),
         }
     }
 
@@ -98,6 +102,7 @@ impl QueryPlan {
             QueryPlan::Compound(c) => {
                 c.first.correlated || c.rest.iter().any(|(_, p)| p.correlated)
             }
+            QueryPlan::Recursive(r) => r.initial.correlated() || r.step.correlated,
         }
     }
 
@@ -115,7 +120,7 @@ pub fn plan_query(
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
 ) -> Result<QueryPlan> {
-    plan_query_in(schema, s, params, hint, None)
+    plan_query_in(schema, s, params, hint, None, None)
 }
 
 /// Plans a subquery of the query that `outer` binds.
@@ -125,7 +130,7 @@ pub fn plan_subquery(
     params: &ParamSlots,
     outer: &Binder<'_>,
 ) -> Result<QueryPlan> {
-    plan_query_in(schema, s, params, None, Some(outer))
+    plan_query_in(schema, s, params, None, Some(outer), outer.ctes)
 }
 
 pub(crate) fn plan_query_in(
@@ -134,9 +139,23 @@ pub(crate) fn plan_query_in(
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
     outer: Option<&Binder<'_>>,
+    ctes: Option<&CteScope<'_>>,
 ) -> Result<QueryPlan> {
+    if !s.with.is_empty() {
+        let scope = CteScope {
+            defs: &s.with,
+            working: None,
+            parent: ctes,
+        };
+        let body = Select {
+            with: Vec::new(),
+            recursive: false,
+            ..s.clone()
+        };
+        return plan_query_in(schema, &body, params, hint, outer, Some(&scope));
+    }
     if s.compound.is_empty() {
-        return select::plan_select_in(schema, s, params, hint, outer).map(QueryPlan::Select);
+        return select::plan_select_in(schema, s, params, hint, outer, ctes).map(QueryPlan::Select);
     }
     let head = Select {
         order_by: Vec::new(),
@@ -145,11 +164,11 @@ pub(crate) fn plan_query_in(
         compound: Vec::new(),
         ..s.clone()
     };
-    let first = select::plan_select_in(schema, &head, params, hint, outer)?;
+    let first = select::plan_select_in(schema, &head, params, hint, outer, ctes)?;
     let width = first.columns.len();
     let mut rest = Vec::with_capacity(s.compound.len());
     for arm in &s.compound {
-        let p = select::plan_select_in(schema, &arm.select, params, None, outer)?;
+        let p = select::plan_select_in(schema, &arm.select, params, None, outer, ctes)?;
         if p.columns.len() != width {
             return Err(Error::Invalid(format!(
                 "SELECTs to the left and right of {} do not have the same number of result \
@@ -235,6 +254,7 @@ fn result_column(e: &Expr, columns: &[String], members: &[&[SelectItem]]) -> Opt
 pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
     let c = match q {
         QueryPlan::Select(p) => return select::run_select(ctx, p),
+        QueryPlan::Recursive(r) => return run_recursive(ctx, r),
         QueryPlan::Compound(c) => c,
     };
     let mut rows = select::run_select(ctx, &c.first)?;
@@ -273,6 +293,42 @@ pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
         _ => usize::MAX,
     };
     Ok(rows.into_iter().skip(skip).take(take).collect())
+}
+
+/// Runs a recursive CTE (see [`crate::cte`]).
+fn run_recursive(ctx: &ScanCtx<'_>, r: &RecursivePlan) -> Result<Vec<Vec<Value>>> {
+    let offset = select::integer_clause(&r.offset, ctx)?.unwrap_or(0).max(0);
+    let mut skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let limit = select::integer_clause(&r.limit, ctx)?
+        .filter(|l| *l >= 0)
+        .map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut queue = std::collections::VecDeque::new();
+    for row in run_query(ctx, &r.initial)? {
+        if r.union_all || seen.insert(row_key(&row)) {
+            queue.push_back(row);
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(row) = queue.pop_front() {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        let mut working = row.clone();
+        working.push(Value::Integer(1));
+        if skip > 0 {
+            skip -= 1;
+        } else {
+            out.push(row);
+        }
+        r.working.0.set(vec![working]);
+        for next in select::run_select(ctx, &r.step)? {
+            if r.union_all || seen.insert(row_key(&next)) {
+                queue.push_back(next);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The comparison key of a row: equal rows (as SQLite compares values)
@@ -318,6 +374,17 @@ fn combine(op: CompoundOp, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec
 pub fn explain(q: &QueryPlan) -> Vec<String> {
     let c = match q {
         QueryPlan::Select(p) => return select::explain(p),
+        QueryPlan::Recursive(r) => {
+            let mut lines = vec!["SETUP".to_string()];
+            lines.extend(explain(&r.initial).into_iter().map(|l| format!("  {l}")));
+            lines.push("RECURSIVE STEP".to_string());
+            lines.extend(
+                select::explain(&r.step)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            return lines;
+        }
         QueryPlan::Compound(c) => c,
     };
     let mut lines = vec!["COMPOUND QUERY".to_string()];

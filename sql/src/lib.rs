@@ -31,6 +31,7 @@ pub mod agg;
 pub mod ast;
 pub mod bind;
 pub mod compound;
+pub mod cte;
 pub mod db;
 pub mod ddl;
 pub mod dialect;

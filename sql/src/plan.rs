@@ -100,6 +100,11 @@ pub enum Access {
         /// The subquery.
         plan: crate::compound::SharedQuery,
     },
+    /// The working table of a recursive CTE: the row its step runs on.
+    Working {
+        /// The rows, set before each run of the step.
+        table: crate::cte::SharedWorking,
+    },
     /// Rows through an index.
     Index {
         /// The index.
@@ -497,7 +502,7 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
             }
             _ => false,
         },
-        Access::Derived { .. } => false,
+        Access::Derived { .. } | Access::Working { .. } => false,
         Access::Index {
             index, eq, reverse, ..
         } => {
@@ -554,7 +559,10 @@ pub fn describe(plan: &ScanPlan) -> String {
         parts
     };
     match &plan.access {
-        Access::Scan { .. } | Access::Materialized { .. } | Access::Derived { .. } => {
+        Access::Scan { .. }
+        | Access::Materialized { .. }
+        | Access::Derived { .. }
+        | Access::Working { .. } => {
             format!("SCAN {}", t.name)
         }
         Access::Rowid { .. } => {

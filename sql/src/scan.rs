@@ -71,6 +71,14 @@ pub fn scan(
     };
     match &plan.access {
         Access::Scan { reverse } => walk_table(ctx, table, None, None, *reverse, &mut emit),
+        Access::Working { table } => {
+            for row in table.0.rows() {
+                if !emit(row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
         Access::Derived { plan } => {
             let rows = crate::compound::run_query(ctx, &plan.0)?;
             for (i, mut row) in rows.into_iter().enumerate() {

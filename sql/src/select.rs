@@ -91,7 +91,7 @@ pub fn plan_select(
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
 ) -> Result<SelectPlan> {
-    plan_select_in(schema, s, params, hint, None)
+    plan_select_in(schema, s, params, hint, None, None)
 }
 
 /// Plans a SELECT that may be a subquery of the query `outer` binds.
@@ -101,20 +101,40 @@ pub fn plan_select_in(
     params: &ParamSlots,
     hint: Option<&crate::ast::IndexHint>,
     outer: Option<&Binder<'_>>,
+    ctes: Option<&crate::cte::CteScope<'_>>,
 ) -> Result<SelectPlan> {
     let mut master_rows = None;
     let mut derived = None;
+    let mut working = None;
+    let found_cte = match &s.from {
+        Some(t) if t.derived.is_none() => ctes.and_then(|c| c.find(&t.name)),
+        _ => None,
+    };
     let table = match &s.from {
         Some(t) if t.derived.is_some() => {
             let inner = t
                 .derived
                 .as_deref()
                 .ok_or_else(|| Error::no_table(&t.name))?;
-            let plan = crate::compound::plan_query_in(schema, inner, params, None, outer)?;
+            let plan = crate::compound::plan_query_in(schema, inner, params, None, outer, ctes)?;
             let table = derived_table(&t.name, &plan);
             derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
             Some(std::sync::Arc::new(table))
         }
+        Some(_) if found_cte.is_some() => match found_cte {
+            Some(crate::cte::Found::Working(w, table)) => {
+                working = Some(w.clone());
+                Some(std::sync::Arc::new(table.clone()))
+            }
+            Some(crate::cte::Found::Cte(cte, scope)) => {
+                let plan = plan_cte(schema, cte, params, &scope)?;
+                let mut table = derived_table(&cte.name, &plan);
+                rename_columns(&mut table, &cte.columns, "table")?;
+                derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
+                Some(std::sync::Arc::new(table))
+            }
+            None => None,
+        },
         Some(t) => match schema.find_table(&t.name) {
             Some(x) => Some(x.clone()),
             None if crate::schema::is_master_name(&t.name) => {
@@ -135,19 +155,7 @@ pub fn plan_select_in(
                 Some(v) => {
                     let plan = plan_view(schema, v, params)?;
                     let mut table = derived_table(&v.name, &plan);
-                    if !v.columns.is_empty() {
-                        if v.columns.len() != table.columns.len() {
-                            return Err(Error::Invalid(format!(
-                                "expected {} columns for '{}' but got {}",
-                                v.columns.len(),
-                                v.name,
-                                table.columns.len()
-                            )));
-                        }
-                        for (c, name) in table.columns.iter_mut().zip(&v.columns) {
-                            c.name = name.clone();
-                        }
-                    }
+                    rename_columns(&mut table, &v.columns, "view")?;
                     derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
                     Some(std::sync::Arc::new(table))
                 }
@@ -163,6 +171,7 @@ pub fn plan_select_in(
     let mut b = Binder::new(table.as_deref(), qualifier, params);
     b.schema = Some(schema);
     b.outer = outer;
+    b.ctes = ctes;
     // A subquery in FROM that reads an enclosing query makes this query
     // depend on that row too.
     if derived.as_ref().is_some_and(|d| d.0.correlated()) {
@@ -341,7 +350,7 @@ pub fn plan_select_in(
             } else {
                 Vec::new()
             };
-            let indexes = if master_rows.is_some() || derived.is_some() {
+            let indexes = if master_rows.is_some() || derived.is_some() || working.is_some() {
                 Vec::new()
             } else {
                 plan::allowed_indexes(t, schema.indexes_of(&t.name), hint)?
@@ -357,6 +366,10 @@ pub fn plan_select_in(
             }
             if let Some(plan) = derived.take() {
                 p.access = plan::Access::Derived { plan };
+                p.ordered = hints.is_empty();
+            }
+            if let Some(table) = working.take() {
+                p.access = plan::Access::Working { table };
                 p.ordered = hints.is_empty();
             }
             if !hints.is_empty() && p.ordered {
@@ -432,18 +445,103 @@ fn plan_view(
             v.name
         )));
     }
-    let plan = crate::compound::plan_query_in(schema, &v.select, params, None, None);
+    let plan = crate::compound::plan_query_in(schema, &v.select, params, None, None, None);
     VIEWS_IN_PLANNING.with(|s| s.borrow_mut().retain(|n| *n != name));
     plan
+}
+
+/// Renames a derived table's columns to a listed set (a view's or a CTE's).
+fn rename_columns(table: &mut crate::schema::Table, names: &[String], what: &str) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    if names.len() != table.columns.len() {
+        return Err(Error::Invalid(match what {
+            "view" => format!(
+                "expected {} columns for '{}' but got {}",
+                names.len(),
+                table.name,
+                table.columns.len()
+            ),
+            _ => format!(
+                "table {} has {} values for {} columns",
+                table.name,
+                table.columns.len(),
+                names.len()
+            ),
+        }));
+    }
+    for (c, name) in table.columns.iter_mut().zip(names) {
+        c.name = name.clone();
+    }
+    Ok(())
+}
+
+/// Plans a CTE named in FROM: recursive if a SELECT of it names it.
+fn plan_cte(
+    schema: &Schema,
+    cte: &crate::ast::Cte,
+    params: &ParamSlots,
+    scope: &crate::cte::CteScope<'_>,
+) -> Result<crate::compound::QueryPlan> {
+    let recursive = std::iter::once(cte.select.as_ref())
+        .chain(cte.select.compound.iter().map(|a| &a.select))
+        .any(|s| crate::cte::names_itself(s, &cte.name));
+    if !recursive {
+        return crate::compound::plan_query_in(
+            schema,
+            &cte.select,
+            params,
+            None,
+            None,
+            Some(scope),
+        );
+    }
+    let (initial, step, union_all) = crate::cte::split_recursive(cte)?;
+    let initial =
+        crate::compound::plan_query_in(schema, &initial, params, None, None, Some(scope))?;
+    let mut table = derived_table(&cte.name, &initial);
+    rename_columns(&mut table, &cte.columns, "table")?;
+    let working =
+        crate::cte::SharedWorking(std::sync::Arc::new(crate::cte::WorkingTable::default()));
+    let step_scope = crate::cte::CteScope {
+        defs: scope.defs,
+        working: Some((&cte.name, &working, &table)),
+        parent: scope.parent,
+    };
+    let step = plan_select_in(schema, step, params, None, None, Some(&step_scope))?;
+    if step.columns.len() != table.columns.len() {
+        return Err(Error::Invalid(
+            "SELECTs to the left and right of UNION do not have the same number of result columns"
+                .into(),
+        ));
+    }
+    let mut b = Binder::new(None, None, params);
+    b.schema = Some(schema);
+    let limit = match &cte.select.limit {
+        Some(e) => Some(bind_constant(&mut b, e)?),
+        None => None,
+    };
+    let offset = match &cte.select.offset {
+        Some(e) => Some(bind_constant(&mut b, e)?),
+        None => None,
+    };
+    Ok(crate::compound::QueryPlan::Recursive(Box::new(
+        crate::cte::RecursivePlan {
+            initial: Box::new(initial),
+            step,
+            union_all,
+            working,
+            limit,
+            offset,
+        },
+    )))
 }
 
 /// The table a subquery in FROM makes: its result columns, each with the
 /// affinity of the expression it is (a column's, or none), no rowid alias.
 fn derived_table(name: &str, plan: &crate::compound::QueryPlan) -> crate::schema::Table {
-    let first = match plan {
-        crate::compound::QueryPlan::Select(p) => p,
-        crate::compound::QueryPlan::Compound(c) => &c.first,
-    };
+    let first = plan.first();
     let columns = first
         .columns
         .iter()
