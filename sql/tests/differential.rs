@@ -469,6 +469,20 @@ struct Scope<'a> {
     condition: bool,
 }
 
+impl<'a> Scope<'a> {
+    /// A query's scope: columns and parameters allowed.
+    fn query(table: &'a Table) -> Scope<'a> {
+        Scope {
+            table,
+            cols: true,
+            dml: false,
+            params: true,
+            only: None,
+            condition: false,
+        }
+    }
+}
+
 struct Gen {
     rng: Rng,
     model: Model,
@@ -1366,14 +1380,7 @@ impl Gen {
 
     fn select(&mut self) -> Step {
         let t = self.table();
-        let sc = Scope {
-            table: &t,
-            cols: true,
-            dml: false,
-            params: true,
-            only: None,
-            condition: false,
-        };
+        let sc = Scope::query(&t);
         let mut p = Vec::new();
         match self.rng.below(14) {
             0..5 => self.plain_select(&sc, false, &mut p),
@@ -1442,14 +1449,7 @@ impl Gen {
                 let _ = write!(sql, " {op} ");
             }
             let t = self.table();
-            let sc = Scope {
-                table: &t,
-                cols: true,
-                dml: false,
-                params: true,
-                only: None,
-                condition: false,
-            };
+            let sc = Scope::query(&t);
             let items: Vec<String> = (0..width)
                 .map(|_| {
                     if self.rng.pct(60) {
