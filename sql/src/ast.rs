@@ -497,6 +497,41 @@ impl CompoundOp {
     }
 }
 
+/// How a table joins the ones before it in FROM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `,`, `JOIN`, `INNER JOIN`, `CROSS JOIN`: rows that match.
+    Inner,
+    /// `LEFT [OUTER] JOIN`: also every left row without a match, with
+    /// NULLs for this table.
+    Left,
+}
+
+/// A join's condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinConstraint {
+    /// None: every combination (a comma or CROSS JOIN).
+    None,
+    /// `ON expr`.
+    On(Expr),
+    /// `USING (columns)`: equal values in the named columns, which then
+    /// appear once in `*`.
+    Using(Vec<String>),
+    /// `NATURAL`: USING every column name the two sides share.
+    Natural,
+}
+
+/// A table joined after the first in FROM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// The table.
+    pub table: TableRef,
+    /// Inner or left.
+    pub kind: JoinKind,
+    /// The condition.
+    pub constraint: JoinConstraint,
+}
+
 /// A common table expression: `name [(columns)] AS (select)` in WITH.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cte {
@@ -549,4 +584,6 @@ pub struct Select {
     pub with: Vec<Cte>,
     /// `WITH RECURSIVE`.
     pub recursive: bool,
+    /// The tables joined after `from`, in the order written.
+    pub joins: Vec<Join>,
 }

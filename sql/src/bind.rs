@@ -109,6 +109,9 @@ pub struct Binder<'a> {
     pub correlated: Cell<bool>,
     /// The common table expressions visible here (for subqueries).
     pub ctes: Option<&'a crate::cte::CteScope<'a>>,
+    /// The tables of a join, when the row is their combined row (then
+    /// `table` is `None`).
+    pub joined: Vec<crate::join::Joined<'a>>,
 }
 
 /// Names that mean the rowid.
@@ -137,6 +140,7 @@ impl<'a> Binder<'a> {
             outer: None,
             correlated: Cell::new(false),
             ctes: None,
+            joined: Vec::new(),
         }
     }
 
@@ -203,8 +207,35 @@ impl<'a> Binder<'a> {
         self.table.map_or(0, |t| t.columns.len())
     }
 
+    /// Resolves a name among joined tables: every match, as (position in
+    /// the combined row, affinity). More than one is ambiguous.
+    fn joined_columns(&self, table: Option<&str>, name: &str) -> Vec<(usize, Affinity)> {
+        let mut found = Vec::new();
+        for j in &self.joined {
+            match table {
+                Some(q) if !j.qualifier.eq_ignore_ascii_case(q) => continue,
+                None if j.hidden.iter().any(|h| h.eq_ignore_ascii_case(name)) => continue,
+                _ => {}
+            }
+            let n = j.table.columns.len();
+            let local = match j.table.column_index(name) {
+                Some(i) if j.table.rowid_alias == Some(i) => Some((n, Affinity::Integer)),
+                Some(i) => Some((i, j.table.columns[i].affinity)),
+                None if is_rowid_name(name) => Some((n, Affinity::Integer)),
+                None => None,
+            };
+            if let Some((i, aff)) = local {
+                found.push((j.offset + i, aff));
+            }
+        }
+        found
+    }
+
     /// Resolves a column name to a row position and affinity.
     pub fn column(&self, table: Option<&str>, name: &str) -> Option<(usize, Affinity)> {
+        if !self.joined.is_empty() {
+            return self.joined_columns(table, name).first().copied();
+        }
         let t = self.table?;
         if let Some(q) = table {
             let matches = self.qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q));
@@ -227,6 +258,14 @@ impl<'a> Binder<'a> {
         Ok(match e {
             Expr::Literal(v) => BExpr::Literal(v.clone()),
             Expr::Column { table, name } => {
+                if !self.joined.is_empty() && self.joined_columns(table.as_deref(), name).len() > 1
+                {
+                    let full = match table {
+                        Some(t) => format!("{t}.{name}"),
+                        None => name.clone(),
+                    };
+                    return Err(Error::Invalid(format!("ambiguous column name: {full}")));
+                }
                 if let Some((index, affinity)) = self.column(table.as_deref(), name) {
                     // An INTEGER PRIMARY KEY column reads the rowid itself.
                     let index = match self.table.and_then(|t| t.rowid_alias) {

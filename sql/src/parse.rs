@@ -1495,20 +1495,35 @@ impl Translator<'_> {
             Some(sp::Distinct::Distinct) => true,
             Some(sp::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
         };
-        // The FROM clause is checked first: it holds no expressions, so
-        // parameter numbering is unaffected, and "joins" is a better
-        // answer than a complaint about one of the columns.
-        let from = match from.as_slice() {
-            [] => None,
-            [one] if one.joins.is_empty() => Some(self.table_in_from(&one.relation)?),
-            _ => return Err(unsupported("joins")),
-        };
         let texts = self.item_texts(select_token.0.span.start, quantified, projection);
         let items = projection
             .iter()
             .zip(texts)
             .map(|(item, text)| self.select_item(item, text))
             .collect::<Result<_, _>>()?;
+        // FROM after the result columns, as written: its subqueries and ON
+        // conditions may hold parameters, numbered in the order of the text.
+        let mut joins = Vec::new();
+        let from = match from.as_slice() {
+            [] => None,
+            [first, rest @ ..] => {
+                let head = self.table_in_from(&first.relation)?;
+                for j in &first.joins {
+                    joins.push(self.join(j)?);
+                }
+                for other in rest {
+                    joins.push(ast::Join {
+                        table: self.table_in_from(&other.relation)?,
+                        kind: ast::JoinKind::Inner,
+                        constraint: ast::JoinConstraint::None,
+                    });
+                    for j in &other.joins {
+                        joins.push(self.join(j)?);
+                    }
+                }
+                Some(head)
+            }
+        };
         let filter = self.opt_expr(selection.as_ref())?;
         let group_by = match group_by {
             sp::GroupByExpr::Expressions(exprs, modifiers) => {
@@ -1536,6 +1551,40 @@ impl Translator<'_> {
             compound: Vec::new(),
             with: Vec::new(),
             recursive: false,
+            joins,
+        })
+    }
+
+    /// One `JOIN` of a FROM clause.
+    fn join(&mut self, j: &sp::Join) -> Result<ast::Join, SqlError> {
+        use sp::JoinOperator as J;
+        let (kind, constraint) = match &j.join_operator {
+            J::Join(c) | J::Inner(c) | J::CrossJoin(c) => (ast::JoinKind::Inner, c),
+            J::Left(c) | J::LeftOuter(c) => (ast::JoinKind::Left, c),
+            J::Right(_) | J::RightOuter(_) | J::FullOuter(_) => {
+                return Err(unsupported("RIGHT and FULL joins"));
+            }
+            other => return Err(unsupported(format!("this kind of join ({other:?})"))),
+        };
+        if j.global {
+            return Err(unsupported("GLOBAL joins"));
+        }
+        let table = self.table_in_from(&j.relation)?;
+        let constraint = match constraint {
+            sp::JoinConstraint::None => ast::JoinConstraint::None,
+            sp::JoinConstraint::Natural => ast::JoinConstraint::Natural,
+            sp::JoinConstraint::On(e) => ast::JoinConstraint::On(self.exprs.expr(e)?),
+            sp::JoinConstraint::Using(names) => ast::JoinConstraint::Using(
+                names
+                    .iter()
+                    .map(object_name)
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(ast::Join {
+            table,
+            kind,
+            constraint,
         })
     }
 
@@ -3383,8 +3432,10 @@ mod statement_tests {
     #[test]
     fn select_refusals() {
         for (sql, message) in [
-            ("SELECT * FROM t, u", "joins"),
-            ("SELECT * FROM t JOIN u ON t.a = u.a", "joins"),
+            (
+                "SELECT * FROM t RIGHT JOIN u ON t.a = u.a",
+                "RIGHT and FULL joins",
+            ),
             (
                 "SELECT * FROM LATERAL (SELECT 1) AS x",
                 "LATERAL subqueries",

@@ -105,6 +105,12 @@ pub enum Access {
         /// The rows, set before each run of the step.
         table: crate::cte::SharedWorking,
     },
+    /// The combined rows of a join, from nested loops (see
+    /// [`crate::join`]).
+    Join {
+        /// The tables, outermost first.
+        levels: Vec<crate::join::JoinLevel>,
+    },
     /// Rows through an index.
     Index {
         /// The index.
@@ -502,7 +508,7 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
             }
             _ => false,
         },
-        Access::Derived { .. } | Access::Working { .. } => false,
+        Access::Derived { .. } | Access::Working { .. } | Access::Join { .. } => false,
         Access::Index {
             index, eq, reverse, ..
         } => {
@@ -565,6 +571,7 @@ pub fn describe(plan: &ScanPlan) -> String {
         | Access::Working { .. } => {
             format!("SCAN {}", t.name)
         }
+        Access::Join { levels } => crate::join::explain(levels).join("; "),
         Access::Rowid { .. } => {
             format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)", t.name)
         }

@@ -103,78 +103,40 @@ pub fn plan_select_in(
     outer: Option<&Binder<'_>>,
     ctes: Option<&crate::cte::CteScope<'_>>,
 ) -> Result<SelectPlan> {
-    let mut master_rows = None;
-    let mut derived = None;
-    let mut working = None;
-    let found_cte = match &s.from {
-        Some(t) if t.derived.is_none() => ctes.and_then(|c| c.find(&t.name)),
+    // A join: the row is the tables' combined row (see `crate::join`).
+    let join_sources = if s.joins.is_empty() {
+        None
+    } else {
+        Some(crate::join::sources(schema, s, params, outer, ctes)?)
+    };
+    let source = match (&s.from, &join_sources) {
+        (Some(t), None) => Some(resolve_source(schema, t, params, outer, ctes)?),
         _ => None,
     };
-    let table = match &s.from {
-        Some(t) if t.derived.is_some() => {
-            let inner = t
-                .derived
-                .as_deref()
-                .ok_or_else(|| Error::no_table(&t.name))?;
-            let plan = crate::compound::plan_query_in(schema, inner, params, None, outer, ctes)?;
-            let table = derived_table(&t.name, &plan);
-            derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
-            Some(std::sync::Arc::new(table))
-        }
-        Some(_) if found_cte.is_some() => match found_cte {
-            Some(crate::cte::Found::Working(w, table)) => {
-                working = Some(w.clone());
-                Some(std::sync::Arc::new(table.clone()))
-            }
-            Some(crate::cte::Found::Cte(cte, scope)) => {
-                let plan = plan_cte(schema, cte, params, &scope)?;
-                let mut table = derived_table(&cte.name, &plan);
-                rename_columns(&mut table, &cte.columns, "table")?;
-                derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
-                Some(std::sync::Arc::new(table))
-            }
-            None => None,
-        },
-        Some(t) => match schema.find_table(&t.name) {
-            Some(x) => Some(x.clone()),
-            None if crate::schema::is_master_name(&t.name) => {
-                let rows: Vec<Vec<Value>> = schema
-                    .master_rows()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let mut v = r.to_vec();
-                        v.push(Value::Integer(i as i64 + 1));
-                        v
-                    })
-                    .collect();
-                master_rows = Some(std::sync::Arc::new(rows));
-                Some(std::sync::Arc::new(crate::schema::master_table(&t.name)))
-            }
-            None => match schema.find_view(&t.name) {
-                Some(v) => {
-                    let plan = plan_view(schema, v, params)?;
-                    let mut table = derived_table(&v.name, &plan);
-                    rename_columns(&mut table, &v.columns, "view")?;
-                    derived = Some(crate::compound::SharedQuery(std::sync::Arc::new(plan)));
-                    Some(std::sync::Arc::new(table))
-                }
-                None => return Err(Error::no_table(&t.name)),
-            },
-        },
-        None => None,
+    let table = match &join_sources {
+        Some(js) => Some(std::sync::Arc::new(crate::join::combined_table(js))),
+        None => source.as_ref().map(|r| r.table.clone()),
     };
     let qualifier = s
         .from
         .as_ref()
         .map(|t| t.alias.as_deref().unwrap_or(t.name.as_str()));
-    let mut b = Binder::new(table.as_deref(), qualifier, params);
+    let mut b = match &join_sources {
+        Some(js) => {
+            let mut b = Binder::new(None, None, params);
+            b.joined = crate::join::joined(js);
+            b
+        }
+        None => Binder::new(table.as_deref(), qualifier, params),
+    };
     b.schema = Some(schema);
     b.outer = outer;
     b.ctes = ctes;
     // A subquery in FROM that reads an enclosing query makes this query
     // depend on that row too.
-    if derived.as_ref().is_some_and(|d| d.0.correlated()) {
+    let correlated_source = source.as_ref().is_some_and(|r| r.correlated)
+        || join_sources.iter().flatten().any(|j| j.resolved.correlated);
+    if correlated_source {
         b.correlated.set(true);
     }
 
@@ -182,6 +144,38 @@ pub fn plan_select_in(
     let mut items: Vec<(Expr, String)> = Vec::new();
     for item in &s.items {
         match item {
+            SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) if join_sources.is_some() => {
+                let js = join_sources.iter().flatten();
+                let wanted = match item {
+                    SelectItem::QualifiedWildcard(q) => Some(q.as_str()),
+                    _ => None,
+                };
+                let mut any = false;
+                for j in js {
+                    if wanted.is_some_and(|q| !j.qualifier.eq_ignore_ascii_case(q)) {
+                        continue;
+                    }
+                    any = true;
+                    for c in &j.resolved.table.columns {
+                        // `*` shows a USING column once; `t.*` shows all.
+                        if wanted.is_none()
+                            && j.hidden.iter().any(|h| h.eq_ignore_ascii_case(&c.name))
+                        {
+                            continue;
+                        }
+                        items.push((
+                            Expr::Column {
+                                table: Some(j.qualifier.clone()),
+                                name: c.name.clone(),
+                            },
+                            c.name.clone(),
+                        ));
+                    }
+                }
+                if let (false, Some(q)) = (any, wanted) {
+                    return Err(Error::no_table(q));
+                }
+            }
             SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => {
                 if let SelectItem::QualifiedWildcard(q) = item
                     && !qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q))
@@ -337,6 +331,24 @@ pub fn plan_select_in(
     };
 
     let (scan_plan, constant_filter) = match &table {
+        Some(t) if join_sources.is_some() => {
+            let js = join_sources.as_deref().unwrap_or(&[]);
+            let levels =
+                crate::join::plan_levels(schema, js, s.filter.as_ref(), params, outer, ctes)?;
+            // The whole WHERE and the inner joins' ON conditions, checked on
+            // the combined row (a LEFT JOIN's ON is checked at its level).
+            let mut all = filter;
+            for j in js.iter().filter(|j| j.kind == crate::ast::JoinKind::Inner) {
+                for c in &j.on {
+                    let e = b.bind(c)?;
+                    all = Some(match all {
+                        None => e,
+                        Some(f) => BExpr::And(Box::new(f), Box::new(e)),
+                    });
+                }
+            }
+            (Some(crate::join::scan_plan(t.clone(), levels, all)), None)
+        }
         Some(t) => {
             // The access path can deliver ORDER BY only for a plain query.
             let hints: Vec<OrderHint> = if aggregate.is_none() && !s.distinct {
@@ -350,26 +362,16 @@ pub fn plan_select_in(
             } else {
                 Vec::new()
             };
-            let indexes = if master_rows.is_some() || derived.is_some() || working.is_some() {
+            let over = source.and_then(|r| r.access);
+            let indexes = if over.is_some() {
                 Vec::new()
             } else {
                 plan::allowed_indexes(t, schema.indexes_of(&t.name), hint)?
             };
             let mut p = plan::plan_scan(t, &indexes, filter, &hints);
             plan::force_hint(&mut p, &indexes, hint);
-            if let Some(rows) = master_rows.take() {
-                p.access = plan::Access::Materialized {
-                    rows,
-                    reverse: false,
-                };
-                p.ordered = hints.is_empty();
-            }
-            if let Some(plan) = derived.take() {
-                p.access = plan::Access::Derived { plan };
-                p.ordered = hints.is_empty();
-            }
-            if let Some(table) = working.take() {
-                p.access = plan::Access::Working { table };
+            if let Some(access) = over {
+                p.access = access;
                 p.ordered = hints.is_empty();
             }
             if !hints.is_empty() && p.ordered {
@@ -448,6 +450,94 @@ fn plan_view(
     let plan = crate::compound::plan_query_in(schema, &v.select, params, None, None, None);
     VIEWS_IN_PLANNING.with(|s| s.borrow_mut().retain(|n| *n != name));
     plan
+}
+
+/// A table of FROM, resolved: a stored table, or rows that come from
+/// elsewhere (sqlite_master, a view, a CTE, a subquery), with the access
+/// path that produces them.
+pub(crate) struct Resolved {
+    /// The table (for a derived one, its columns).
+    pub table: std::sync::Arc<crate::schema::Table>,
+    /// Where its rows come from, if not its B+Tree.
+    pub access: Option<plan::Access>,
+    /// Whether those rows depend on a row of an enclosing query.
+    pub correlated: bool,
+}
+
+/// Resolves a FROM table: a CTE (innermost WITH first), a subquery, a
+/// table, sqlite_master, or a view.
+pub(crate) fn resolve_source(
+    schema: &Schema,
+    t: &crate::ast::TableRef,
+    params: &ParamSlots,
+    outer: Option<&Binder<'_>>,
+    ctes: Option<&crate::cte::CteScope<'_>>,
+) -> Result<Resolved> {
+    use std::sync::Arc;
+    let derived = |plan: crate::compound::QueryPlan, table: crate::schema::Table| Resolved {
+        correlated: plan.correlated(),
+        access: Some(plan::Access::Derived {
+            plan: crate::compound::SharedQuery(Arc::new(plan)),
+        }),
+        table: Arc::new(table),
+    };
+    if let Some(inner) = t.derived.as_deref() {
+        let plan = crate::compound::plan_query_in(schema, inner, params, None, outer, ctes)?;
+        let table = derived_table(&t.name, &plan);
+        return Ok(derived(plan, table));
+    }
+    match ctes.and_then(|c| c.find(&t.name)) {
+        Some(crate::cte::Found::Working(w, table)) => {
+            return Ok(Resolved {
+                table: Arc::new(table.clone()),
+                access: Some(plan::Access::Working { table: w.clone() }),
+                correlated: false,
+            });
+        }
+        Some(crate::cte::Found::Cte(cte, scope)) => {
+            let plan = plan_cte(schema, cte, params, &scope)?;
+            let mut table = derived_table(&cte.name, &plan);
+            rename_columns(&mut table, &cte.columns, "table")?;
+            return Ok(derived(plan, table));
+        }
+        None => {}
+    }
+    if let Some(x) = schema.find_table(&t.name) {
+        return Ok(Resolved {
+            table: x.clone(),
+            access: None,
+            correlated: false,
+        });
+    }
+    if crate::schema::is_master_name(&t.name) {
+        let rows: Vec<Vec<Value>> = schema
+            .master_rows()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut v = r.to_vec();
+                v.push(Value::Integer(i as i64 + 1));
+                v
+            })
+            .collect();
+        return Ok(Resolved {
+            table: Arc::new(crate::schema::master_table(&t.name)),
+            access: Some(plan::Access::Materialized {
+                rows: Arc::new(rows),
+                reverse: false,
+            }),
+            correlated: false,
+        });
+    }
+    match schema.find_view(&t.name) {
+        Some(v) => {
+            let plan = plan_view(schema, v, params)?;
+            let mut table = derived_table(&v.name, &plan);
+            rename_columns(&mut table, &v.columns, "view")?;
+            Ok(derived(plan, table))
+        }
+        None => Err(Error::no_table(&t.name)),
+    }
 }
 
 /// Renames a derived table's columns to a listed set (a view's or a CTE's).
@@ -581,6 +671,11 @@ pub fn explain(p: &SelectPlan) -> Vec<String> {
         );
     }
     match &p.scan {
+        Some(s) if matches!(s.access, plan::Access::Join { .. }) => {
+            if let plan::Access::Join { levels } = &s.access {
+                lines.extend(crate::join::explain(levels));
+            }
+        }
         Some(s) => lines.push(plan::describe(s)),
         None => lines.push("SCAN CONSTANT ROW".into()),
     }

@@ -212,3 +212,19 @@ fn a_compound_is_named_by_its_left_most_select() {
         .expect("query");
     assert_eq!(rows.columns(), ["first"]);
 }
+
+#[test]
+fn a_join_scans_the_outer_table_and_searches_the_inner_by_index() {
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x JOIN t AS y ON y.a = x.id WHERE x.d > 0"), @r"
+    SELECT * FROM t AS x JOIN t AS y ON y.a = x.id WHERE x.d > 0
+    QUERY PLAN
+    |--SCAN x
+    `--SEARCH y USING INDEX t_a (a=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x LEFT JOIN t AS y ON y.id = x.a"), @r"
+    SELECT * FROM t AS x LEFT JOIN t AS y ON y.id = x.a
+    QUERY PLAN
+    |--SCAN x
+    `--SEARCH y USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
+    ");
+}
