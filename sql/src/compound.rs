@@ -257,6 +257,10 @@ pub fn run_query(ctx: &ScanCtx<'_>, q: &QueryPlan) -> Result<Vec<Vec<Value>>> {
         QueryPlan::Recursive(r) => return run_recursive(ctx, r),
         QueryPlan::Compound(c) => c,
     };
+    // LIMIT 0 wants nothing: like SQLite, run nothing (so nothing fails).
+    if select::integer_clause(&c.limit, ctx)? == Some(0) {
+        return Ok(Vec::new());
+    }
     let mut rows = select::run_select(ctx, &c.first)?;
     for (op, p) in &c.rest {
         // Nothing can come out of INTERSECT or EXCEPT with an empty left

@@ -9,7 +9,8 @@
 //! a stream of statements: INSERT / UPDATE / DELETE in their variants, DDL
 //! (CREATE / DROP INDEX, ALTER TABLE ADD COLUMN, CREATE / DROP TABLE),
 //! BEGIN ... COMMIT / ROLLBACK, single-table SELECTs, compound SELECTs over
-//! several tables, and queries with subqueries. Every statement
+//! several tables, queries with subqueries, and joins of two or three
+//! tables. Every statement
 //! runs on both databases, one after the other:
 //!
 //! * a statement must succeed on both or fail on both (messages are not
@@ -36,7 +37,7 @@
 //!
 //! # What is deliberately not generated
 //!
-//! * What walnut refuses by design: joins, CTEs, views,
+//! * What walnut refuses by design: CTEs, views,
 //!   triggers, `NOT GLOB`, COLLATE, WITHOUT ROWID, `OR FAIL` / `OR
 //!   ROLLBACK`.
 //! * What SQLite leaves unspecified, so that a difference would prove
@@ -1382,13 +1383,50 @@ impl Gen {
         let t = self.table();
         let sc = Scope::query(&t);
         let mut p = Vec::new();
-        match self.rng.below(14) {
+        match self.rng.below(16) {
             0..5 => self.plain_select(&sc, false, &mut p),
             5 | 6 => self.plain_select(&sc, true, &mut p),
             7..10 => self.aggregate_select(&sc, &mut p),
             10 | 11 => self.compound_select(&mut p),
-            _ => self.subquery_select(),
+            12 | 13 => self.subquery_select(),
+            _ => self.join_select(),
         }
+    }
+
+    /// Two or three tables joined (comma, JOIN ... ON, LEFT JOIN, CROSS
+    /// JOIN), on columns whose indexes the generator may have made, with a
+    /// WHERE now and then; every rowid selected, so rows are told apart.
+    fn join_select(&mut self) -> Step {
+        let n = self.rng.range(2, 3);
+        let tables: Vec<Table> = (0..n).map(|_| self.table()).collect();
+        let alias = |i: usize| format!("j{i}");
+        let col = |rng: &mut Rng, i: usize| {
+            let t = &tables[i];
+            format!("{}.{}", alias(i), t.cols[rng.below(t.cols.len())].name)
+        };
+        let mut from = format!("{} AS {}", tables[0].name, alias(0));
+        for i in 1..n {
+            let left = self.rng.below(i);
+            let (l, r) = (col(&mut self.rng, left), col(&mut self.rng, i));
+            let op = self.rng.pick(&["=", "=", "<", "IS"]);
+            let t = format!("{} AS {}", tables[i].name, alias(i));
+            let _ = match self.rng.below(4) {
+                0 => write!(from, ", {t}"),
+                1 => write!(from, " CROSS JOIN {t}"),
+                2 => write!(from, " LEFT JOIN {t} ON {r} {op} {l}"),
+                _ => write!(from, " JOIN {t} ON {r} {op} {l}"),
+            };
+        }
+        let rowids: Vec<String> = (0..n).map(|i| format!("{}.rowid", alias(i))).collect();
+        let which = self.rng.below(n);
+        let extra = col(&mut self.rng, which);
+        let mut sql = format!("SELECT {}, {extra} FROM {from}", rowids.join(", "));
+        if self.rng.pct(60) {
+            let (a, b) = (col(&mut self.rng, 0), col(&mut self.rng, n - 1));
+            let op = self.rng.pick(&["=", "<>", "<", "IS NOT"]);
+            let _ = write!(sql, " WHERE {a} {op} {b}");
+        }
+        Step::query(sql, Vec::new(), Cmp::default())
     }
 
     /// A query over one table with a subquery over another (or the same,
