@@ -1405,11 +1405,11 @@ impl Gen {
             format!("{}.{}", alias(i), t.cols[rng.below(t.cols.len())].name)
         };
         let mut from = format!("{} AS {}", tables[0].name, alias(0));
-        for i in 1..n {
+        for (i, table) in tables.iter().enumerate().skip(1) {
             let left = self.rng.below(i);
             let (l, r) = (col(&mut self.rng, left), col(&mut self.rng, i));
             let op = self.rng.pick(&["=", "=", "<", "IS"]);
-            let t = format!("{} AS {}", tables[i].name, alias(i));
+            let t = format!("{} AS {}", table.name, alias(i));
             let _ = match self.rng.below(4) {
                 0 => write!(from, ", {t}"),
                 1 => write!(from, " CROSS JOIN {t}"),
