@@ -107,10 +107,7 @@ const QUERIES: [(&str, &str); 3] = [
 ];
 
 fn walnut_answer(db: &Database, sql: &str) -> Result<Vec<String>, Box<dyn Error>> {
-    Ok(db
-        .query(sql, ())?
-        .map(|row| format!("{row:?}"))
-        .collect())
+    Ok(db.query(sql, ())?.map(|row| format!("{row:?}")).collect())
 }
 
 fn sqlite_answer(db: &rusqlite::Connection, sql: &str) -> Result<Vec<String>, Box<dyn Error>> {
@@ -126,7 +123,7 @@ fn sqlite_answer(db: &rusqlite::Connection, sql: &str) -> Result<Vec<String>, Bo
                     rusqlite::types::ValueRef::Text(t) => {
                         Value::Text(String::from_utf8_lossy(t).into())
                     }
-                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec().into()),
+                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                 })
             })
             .collect::<Result<Vec<_>, _>>()
