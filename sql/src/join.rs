@@ -191,29 +191,13 @@ pub(crate) fn combined_table(sources: &[JoinSource]) -> Table {
     let mut columns = Vec::new();
     for s in sources {
         columns.extend(s.resolved.table.columns.iter().cloned());
-        columns.push(Column {
-            name: format!("{}.rowid", s.qualifier),
-            decl_type: String::new(),
-            affinity: crate::affinity::Affinity::Integer,
-            not_null: false,
-            default: None,
-            default_number_text: None,
-            pk: 0,
-        });
+        columns.push(Column::computed(
+            &format!("{}.rowid", s.qualifier),
+            crate::affinity::Affinity::Integer,
+        ));
     }
-    Table {
-        name: sources
-            .iter()
-            .map(|s| s.qualifier.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        sql: String::new(),
-        root: 0,
-        columns,
-        rowid_alias: None,
-        checks: Vec::new(),
-        created: 0,
-    }
+    let name: Vec<&str> = sources.iter().map(|s| s.qualifier.as_str()).collect();
+    Table::without_tree(&name.join(", "), columns)
 }
 
 /// Which sources a bound expression reads (by its combined-row columns).

@@ -128,6 +128,38 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with no B+Tree of its own (root 0): the rows of a view, a
+    /// subquery, a CTE or a join, which come from elsewhere.
+    pub fn without_tree(name: &str, columns: Vec<Column>) -> Table {
+        Table {
+            name: name.to_string(),
+            sql: String::new(),
+            root: 0,
+            columns,
+            rowid_alias: None,
+            checks: Vec::new(),
+            created: 0,
+        }
+    }
+}
+
+impl Column {
+    /// A column that is only a name and an affinity (of a table without a
+    /// tree).
+    pub fn computed(name: &str, affinity: crate::affinity::Affinity) -> Column {
+        Column {
+            name: name.to_string(),
+            decl_type: String::new(),
+            affinity,
+            not_null: false,
+            default: None,
+            default_number_text: None,
+            pk: 0,
+        }
+    }
+}
+
+impl Table {
     /// The position of a column, by case-insensitive name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns

@@ -636,25 +636,14 @@ fn derived_table(name: &str, plan: &crate::compound::QueryPlan) -> crate::schema
         .columns
         .iter()
         .zip(&first.projection)
-        .map(|(name, e)| crate::schema::Column {
-            name: name.clone(),
-            decl_type: String::new(),
-            affinity: e.affinity().unwrap_or(crate::affinity::Affinity::Blob),
-            not_null: false,
-            default: None,
-            default_number_text: None,
-            pk: 0,
+        .map(|(name, e)| {
+            crate::schema::Column::computed(
+                name,
+                e.affinity().unwrap_or(crate::affinity::Affinity::Blob),
+            )
         })
         .collect();
-    crate::schema::Table {
-        name: name.to_string(),
-        sql: String::new(),
-        root: 0,
-        columns,
-        rowid_alias: None,
-        checks: Vec::new(),
-        created: 0,
-    }
+    crate::schema::Table::without_tree(name, columns)
 }
 
 /// The EXPLAIN QUERY PLAN lines of a plan.
