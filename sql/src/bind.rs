@@ -114,6 +114,19 @@ pub struct Binder<'a> {
     pub joined: Vec<crate::join::Joined<'a>>,
 }
 
+/// Where column `name` of `t` is in its row `[columns..., rowid]`, and its
+/// affinity. An INTEGER PRIMARY KEY column and the rowid's own names
+/// (unless a column has them) read the rowid.
+fn position_in(t: &Table, name: &str) -> Option<(usize, Affinity)> {
+    let rowid = t.columns.len();
+    match t.column_index(name) {
+        Some(i) if t.rowid_alias == Some(i) => Some((rowid, t.columns[i].affinity)),
+        Some(i) => Some((i, t.columns[i].affinity)),
+        None if is_rowid_name(name) => Some((rowid, Affinity::Integer)),
+        None => None,
+    }
+}
+
 /// Names that mean the rowid.
 pub fn is_rowid_name(name: &str) -> bool {
     ["rowid", "oid", "_rowid_"]
@@ -154,10 +167,6 @@ impl<'a> Binder<'a> {
             let o = here.outer?;
             levels += 1;
             if let Some((index, affinity)) = o.column(table, name) {
-                let index = match o.table.and_then(|t| t.rowid_alias) {
-                    Some(a) if a == index => o.rowid_index(),
-                    _ => index,
-                };
                 let mut b: &Binder<'_> = self;
                 for _ in 0..levels {
                     b.correlated.set(true);
@@ -196,10 +205,7 @@ impl<'a> Binder<'a> {
             },
             other => other,
         };
-        let correlated = plan.correlated();
-        Ok(BExpr::Subquery(Arc::new(Subquery::new(
-            plan, kind, correlated,
-        ))))
+        Ok(BExpr::Subquery(Arc::new(Subquery::new(plan, kind))))
     }
 
     /// The position of the rowid in the row.
@@ -217,14 +223,7 @@ impl<'a> Binder<'a> {
                 None if j.hidden.iter().any(|h| h.eq_ignore_ascii_case(name)) => continue,
                 _ => {}
             }
-            let n = j.table.columns.len();
-            let local = match j.table.column_index(name) {
-                Some(i) if j.table.rowid_alias == Some(i) => Some((n, Affinity::Integer)),
-                Some(i) => Some((i, j.table.columns[i].affinity)),
-                None if is_rowid_name(name) => Some((n, Affinity::Integer)),
-                None => None,
-            };
-            if let Some((i, aff)) = local {
+            if let Some((i, aff)) = position_in(j.table, name) {
                 found.push((j.offset + i, aff));
             }
         }
@@ -243,14 +242,7 @@ impl<'a> Binder<'a> {
                 return None;
             }
         }
-        if let Some(i) = t.column_index(name) {
-            let aff = t.columns[i].affinity;
-            return Some((i, aff));
-        }
-        if is_rowid_name(name) {
-            return Some((t.columns.len(), Affinity::Integer));
-        }
-        None
+        position_in(t, name)
     }
 
     /// Binds an expression.
@@ -267,11 +259,6 @@ impl<'a> Binder<'a> {
                     return Err(Error::Invalid(format!("ambiguous column name: {full}")));
                 }
                 if let Some((index, affinity)) = self.column(table.as_deref(), name) {
-                    // An INTEGER PRIMARY KEY column reads the rowid itself.
-                    let index = match self.table.and_then(|t| t.rowid_alias) {
-                        Some(a) if a == index => self.rowid_index(),
-                        _ => index,
-                    };
                     BExpr::Column { index, affinity }
                 } else if let Some(x) = self.alias(table.as_deref(), name) {
                     if self.alias_depth > 8 {

@@ -36,7 +36,7 @@ use crate::bind::{Binder, ParamSlots};
 use crate::cte::{CteScope, RecursivePlan};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
-use crate::keycode::{self, Order};
+use crate::keycode;
 use crate::scan::ScanCtx;
 use crate::schema::Schema;
 use crate::select::{self, SelectPlan, SortKey};
@@ -309,7 +309,7 @@ fn run_recursive(ctx: &ScanCtx<'_>, r: &RecursivePlan) -> Result<Vec<Vec<Value>>
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut queue = std::collections::VecDeque::new();
     for row in run_query(ctx, &r.initial)? {
-        if r.union_all || seen.insert(row_key(&row)) {
+        if r.union_all || seen.insert(keycode::encode_row(&row)) {
             queue.push_back(row);
         }
     }
@@ -327,18 +327,12 @@ fn run_recursive(ctx: &ScanCtx<'_>, r: &RecursivePlan) -> Result<Vec<Vec<Value>>
         }
         r.working.0.set(vec![working]);
         for next in select::run_select(ctx, &r.step)? {
-            if r.union_all || seen.insert(row_key(&next)) {
+            if r.union_all || seen.insert(keycode::encode_row(&next)) {
                 queue.push_back(next);
             }
         }
     }
     Ok(out)
-}
-
-/// The comparison key of a row: equal rows (as SQLite compares values)
-/// have equal keys, and keys sort as SQLite sorts rows.
-fn row_key(row: &[Value]) -> Vec<u8> {
-    keycode::encode(row, &vec![Order::Asc; row.len()])
 }
 
 /// Applies one compound operator.
@@ -355,14 +349,14 @@ fn combine(op: CompoundOp, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec
     match op {
         CompoundOp::Union => {
             for row in left.into_iter().chain(right) {
-                kept.insert(row_key(&row), row);
+                kept.insert(keycode::encode_row(&row), row);
             }
         }
         CompoundOp::Intersect | CompoundOp::Except => {
-            let on_right: HashSet<Vec<u8>> = right.iter().map(|r| row_key(r)).collect();
+            let on_right: HashSet<Vec<u8>> = right.iter().map(|r| keycode::encode_row(r)).collect();
             let want = op == CompoundOp::Intersect;
             for row in left {
-                let key = row_key(&row);
+                let key = keycode::encode_row(&row);
                 if on_right.contains(&key) == want {
                     kept.insert(key, row);
                 }

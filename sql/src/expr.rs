@@ -211,7 +211,7 @@ impl BExpr {
         let mut found = false;
         self.visit(&mut |e| match e {
             BExpr::Column { .. } | BExpr::Agg(_) => found = true,
-            BExpr::Subquery(s) if s.correlated => found = true,
+            BExpr::Subquery(s) if s.correlated() => found = true,
             _ => {}
         });
         found
@@ -450,16 +450,34 @@ fn in_list(
     aff: Option<Affinity>,
     env: &Env<'_>,
 ) -> Result<Option<bool>> {
-    if list.is_empty() {
+    in_values(
+        v,
+        aff,
+        None,
+        list.is_empty(),
+        list.iter().map(|e| e.eval(env)),
+    )
+}
+
+/// `v IN (values)` with SQLite's NULL rules: false for no values (even if
+/// `v` is NULL), true on a match, else NULL if `v` or some value is NULL.
+/// The values are computed only if needed, and only until a match.
+pub(crate) fn in_values(
+    v: &Value,
+    aff: Option<Affinity>,
+    values_aff: Option<Affinity>,
+    none: bool,
+    values: impl Iterator<Item = Result<Value>>,
+) -> Result<Option<bool>> {
+    if none {
         return Ok(Some(false));
     }
     if matches!(v, Value::Null) {
         return Ok(None);
     }
     let mut saw_null = false;
-    for e in list {
-        let x = e.eval(env)?;
-        match ops::compare(CmpOp::Eq, v, aff, &x, None) {
+    for x in values {
+        match ops::compare(CmpOp::Eq, v, aff, &x?, values_aff) {
             Some(true) => return Ok(Some(true)),
             Some(false) => {}
             None => saw_null = true,

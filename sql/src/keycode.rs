@@ -125,6 +125,17 @@ pub fn encode(values: &[Value], orders: &[Order]) -> Vec<u8> {
     out
 }
 
+/// The key of a whole row, every value ascending: equal rows (as SQLite
+/// compares values: `1` equals `1.0`) have equal keys, and keys sort as
+/// SQLite sorts rows. For DISTINCT, GROUP BY and compound operators.
+pub fn encode_row(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in values {
+        encode_value(&mut out, v, Order::Asc);
+    }
+    out
+}
+
 /// Decodes a tuple of `orders.len()` values; returns them and the bytes
 /// used.
 pub fn decode(key: &[u8], orders: &[Order]) -> Result<(Vec<Value>, usize), KeyError> {

@@ -26,7 +26,7 @@ use crate::ast::{Expr, Select, SelectItem};
 use crate::bind::{AggCall, AggFunc, Binder, ParamSlots, has_aggregate};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
-use crate::keycode::{self, Order};
+use crate::keycode;
 use crate::plan::{self, OrderHint, ScanPlan};
 use crate::scan::{ScanCtx, scan};
 use crate::schema::Schema;
@@ -727,8 +727,7 @@ impl Sink {
     /// Adds a row; false when no more are needed.
     fn push(&mut self, out: Out) -> bool {
         if let Some(seen) = &mut self.distinct {
-            let orders = vec![Order::Asc; out.values.len()];
-            if !seen.insert(keycode::encode(&out.values, &orders)) {
+            if !seen.insert(keycode::encode_row(&out.values)) {
                 return true;
             }
         }
@@ -881,7 +880,7 @@ fn aggregate(
             .iter()
             .map(|g| g.eval(&env))
             .collect::<Result<Vec<_>>>()?;
-        let key = keycode::encode(&key_values, &vec![Order::Asc; key_values.len()]);
+        let key = keycode::encode_row(&key_values);
         let g = groups.entry(key).or_insert_with(|| Group {
             accs: a.calls.iter().map(Accumulator::new).collect(),
             rep: Vec::new(),

@@ -35,7 +35,7 @@ use crate::affinity::Affinity;
 use crate::compound::{self, QueryPlan};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
-use crate::ops::{self, CmpOp};
+use crate::ops;
 use crate::scan::ScanCtx;
 use crate::value::Value;
 use std::sync::OnceLock;
@@ -71,8 +71,6 @@ pub struct Subquery {
     pub plan: QueryPlan,
     /// What its rows mean.
     pub kind: SubqueryKind,
-    /// Whether it reads a row of an enclosing query.
-    pub correlated: bool,
     /// The rows of an uncorrelated subquery, once computed.
     rows: OnceLock<Vec<Vec<Value>>>,
 }
@@ -87,13 +85,17 @@ impl PartialEq for Subquery {
 
 impl Subquery {
     /// A subquery of `kind` over `plan`.
-    pub fn new(plan: QueryPlan, kind: SubqueryKind, correlated: bool) -> Subquery {
+    pub fn new(plan: QueryPlan, kind: SubqueryKind) -> Subquery {
         Subquery {
             plan,
             kind,
-            correlated,
             rows: OnceLock::new(),
         }
+    }
+
+    /// Whether it reads a row of an enclosing query.
+    pub fn correlated(&self) -> bool {
+        self.plan.correlated()
     }
 
     /// Evaluates the subquery for the row of `env`.
@@ -117,7 +119,11 @@ impl Subquery {
             } => {
                 let v = expr.eval(env)?;
                 self.with_rows(env, |rows| {
-                    let found = in_rows(&v, rows, *aff, *column_aff);
+                    let firsts = rows
+                        .iter()
+                        .map(|r| Ok(r.first().cloned().unwrap_or(Value::Null)));
+                    let found =
+                        crate::expr::in_values(&v, *aff, *column_aff, rows.is_empty(), firsts)?;
                     Ok(if *negated {
                         ops::bool_value(ops::not(found))
                     } else {
@@ -130,9 +136,8 @@ impl Subquery {
 
     /// Runs `f` on the subquery's rows: the kept ones if uncorrelated.
     fn with_rows<T>(&self, env: &Env<'_>, f: impl FnOnce(&[Vec<Value>]) -> Result<T>) -> Result<T> {
-        if !self.correlated
-            && let Some(rows) = self.rows.get()
-        {
+        let correlated = self.correlated();
+        if !correlated && let Some(rows) = self.rows.get() {
             return f(rows);
         }
         let ctx = env.ctx.ok_or_else(|| {
@@ -144,35 +149,10 @@ impl Subquery {
             outer: Some(env),
         };
         let rows = compound::run_query(&inner, &self.plan)?;
-        if self.correlated {
+        if correlated {
             return f(&rows);
         }
         let rows = self.rows.get_or_init(|| rows);
         f(rows)
     }
-}
-
-/// `v IN rows` (first column), with SQLite's NULL rules.
-fn in_rows(
-    v: &Value,
-    rows: &[Vec<Value>],
-    aff: Option<Affinity>,
-    column_aff: Option<Affinity>,
-) -> Option<bool> {
-    if rows.is_empty() {
-        return Some(false);
-    }
-    if matches!(v, Value::Null) {
-        return None;
-    }
-    let mut saw_null = false;
-    for row in rows {
-        let x = row.first().unwrap_or(&Value::Null);
-        match ops::compare(CmpOp::Eq, v, aff, x, column_aff) {
-            Some(true) => return Some(true),
-            Some(false) => {}
-            None => saw_null = true,
-        }
-    }
-    if saw_null { None } else { Some(false) }
 }
