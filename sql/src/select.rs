@@ -726,10 +726,10 @@ struct Sink {
 impl Sink {
     /// Adds a row; false when no more are needed.
     fn push(&mut self, out: Out) -> bool {
-        if let Some(seen) = &mut self.distinct {
-            if !seen.insert(keycode::encode_row(&out.values)) {
-                return true;
-            }
+        if let Some(seen) = &mut self.distinct
+            && !seen.insert(keycode::encode_row(&out.values))
+        {
+            return true;
         }
         if self.sorting {
             self.rows.push(out);
