@@ -26,7 +26,8 @@
 //! A `LEFT JOIN` level checks only its own ON conditions; a row of the
 //! levels before it that finds no match goes on with NULLs for its table.
 //! WHERE conditions are never moved into a LEFT level (they must see the
-//! NULLs); the whole WHERE is checked again on the combined row.
+//! NULLs). What no level checks (those, and conditions with a subquery)
+//! is checked on the combined row.
 //!
 //! `USING (k)` and `NATURAL` compare the named columns for equality and
 //! show them once in `*`: the right table's copy is hidden from `*` and
@@ -216,13 +217,15 @@ fn sources_read(e: &BExpr, sources: &[JoinSource]) -> Vec<usize> {
     read
 }
 
-/// The conjuncts checked at each level, as written (AST).
+/// The conjuncts checked at each level, as written (AST), and the rest,
+/// checked on the combined row.
 fn level_conjuncts<'e>(
     sources: &'e [JoinSource],
     filter: Option<&'e Expr>,
     full: &mut Binder<'_>,
-) -> Vec<Vec<&'e Expr>> {
+) -> (Vec<Vec<&'e Expr>>, Vec<&'e Expr>) {
     let mut at: Vec<Vec<&Expr>> = vec![Vec::new(); sources.len()];
+    let mut residual = Vec::new();
     let inner_on = sources
         .iter()
         .filter(|s| s.kind == JoinKind::Inner)
@@ -245,13 +248,15 @@ fn level_conjuncts<'e>(
                 has_subquery = true;
             }
         });
-        if has_subquery {
-            continue;
-        }
-        let Ok(bound) = full.bind(c) else { continue };
-        let newest = sources_read(&bound, sources).into_iter().max().unwrap_or(0);
-        if sources[newest].kind == JoinKind::Inner {
-            at[newest].push(c);
+        let newest = match full.bind(c) {
+            Ok(bound) if !has_subquery => sources_read(&bound, sources).into_iter().max(),
+            _ => None,
+        };
+        match newest {
+            Some(k) if sources[k].kind == JoinKind::Inner => at[k].push(c),
+            // A constant condition belongs to the first level.
+            None if !has_subquery && full.bind(c).is_ok() => at[0].push(c),
+            _ => residual.push(c),
         }
     }
     for (k, s) in sources.iter().enumerate() {
@@ -259,26 +264,27 @@ fn level_conjuncts<'e>(
             at[k].extend(s.on.iter());
         }
     }
-    at
+    (at, residual)
 }
 
 /// Plans each level: its table's access path given its conditions, with
-/// the earlier levels' columns as outer columns.
-pub(crate) fn plan_levels(
+/// the earlier levels' columns as outer columns. Also returns the
+/// conditions that no level checks, for the combined row.
+pub(crate) fn plan_levels<'e>(
     schema: &Schema,
-    sources: &[JoinSource],
-    filter: Option<&Expr>,
+    sources: &'e [JoinSource],
+    filter: Option<&'e Expr>,
     params: &ParamSlots,
     outer: Option<&Binder<'_>>,
     ctes: Option<&crate::cte::CteScope<'_>>,
-) -> Result<Vec<JoinLevel>> {
+) -> Result<(Vec<JoinLevel>, Vec<&'e Expr>)> {
     let all = joined(sources);
     let mut full = Binder::new(None, None, params);
     full.joined = all.clone();
     full.schema = Some(schema);
     full.outer = outer;
     full.ctes = ctes;
-    let at = level_conjuncts(sources, filter, &mut full);
+    let (at, residual) = level_conjuncts(sources, filter, &mut full);
     let mut levels = Vec::with_capacity(sources.len());
     for (k, source) in sources.iter().enumerate() {
         let mut prefix = Binder::new(None, None, params);
@@ -320,7 +326,7 @@ pub(crate) fn plan_levels(
             width: source.width(),
         });
     }
-    Ok(levels)
+    Ok((levels, residual))
 }
 
 /// The combined rows of the levels, nested loops, each passed to `emit`
@@ -390,7 +396,7 @@ pub(crate) fn explain(levels: &[JoinLevel]) -> Vec<String> {
 }
 
 /// The table of a join as the query's scan: the combined row, found by
-/// the nested loops, the whole WHERE checked on it.
+/// the nested loops, the remaining conditions checked on it.
 pub(crate) fn scan_plan(
     table: Arc<Table>,
     levels: Vec<JoinLevel>,

@@ -333,21 +333,18 @@ pub fn plan_select_in(
     let (scan_plan, constant_filter) = match &table {
         Some(t) if join_sources.is_some() => {
             let js = join_sources.as_deref().unwrap_or(&[]);
-            let levels =
+            let (levels, residual) =
                 crate::join::plan_levels(schema, js, s.filter.as_ref(), params, outer, ctes)?;
-            // The whole WHERE and the inner joins' ON conditions, checked on
-            // the combined row (a LEFT JOIN's ON is checked at its level).
-            let mut all = filter;
-            for j in js.iter().filter(|j| j.kind == crate::ast::JoinKind::Inner) {
-                for c in &j.on {
-                    let e = b.bind(c)?;
-                    all = Some(match all {
-                        None => e,
-                        Some(f) => BExpr::And(Box::new(f), Box::new(e)),
-                    });
-                }
+            // What no level checks is checked on the combined row.
+            let mut rest: Option<BExpr> = None;
+            for c in residual {
+                let e = b.bind(c)?;
+                rest = Some(match rest {
+                    None => e,
+                    Some(f) => BExpr::And(Box::new(f), Box::new(e)),
+                });
             }
-            (Some(crate::join::scan_plan(t.clone(), levels, all)), None)
+            (Some(crate::join::scan_plan(t.clone(), levels, rest)), None)
         }
         Some(t) => {
             // The access path can deliver ORDER BY only for a plain query.
