@@ -51,12 +51,15 @@
 //! `WALNUT_KILL_ROUNDS=1000` for a soak, `WALNUT_KILL_SEED=S` for another
 //! kill schedule (a failure names its seed and round).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+use support::lines_of;
 use walnut::pager::rng::{SplitMix64, mix64};
 use walnut::{Database, Value};
 
@@ -189,20 +192,6 @@ fn feed(mut stdin: ChildStdin, sync: &'static str, from: i64) -> JoinHandle<()> 
             }
         }
     })
-}
-
-/// Reads the shell's stdout lines into a channel.
-fn lines_of(out: impl Read + Send + 'static) -> (Receiver<String>, JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (rx, handle)
 }
 
 /// Parses `ack|n` and checks acknowledgements come in order.

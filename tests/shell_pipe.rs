@@ -9,11 +9,13 @@
 //! sqlite3). When a sqlite3 of that version is installed, the tests also
 //! compare against it live.
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
+use support::lines_of;
 
 /// How long a test waits for an answer before it calls the shell hung.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -109,23 +111,6 @@ fn assert_like_sqlite3(args: &[&str], input: &str, expected: &str) {
         );
         assert_eq!(out.stdout, live, "walnut vs live sqlite3 bytes {args:?}");
     }
-}
-
-/// A thread reading `stdout` line by line into a channel, so a test can
-/// wait for each line with a timeout instead of blocking forever.
-fn lines_of(
-    stdout: std::process::ChildStdout,
-) -> (mpsc::Receiver<String>, std::thread::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (rx, reader)
 }
 
 // ---------------------------------------------------------------------
