@@ -500,11 +500,39 @@ impl CompoundOp {
 /// How a table joins the ones before it in FROM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinKind {
-    /// `,`, `JOIN`, `INNER JOIN`, `CROSS JOIN`: rows that match.
+    /// `,`, `JOIN`, `INNER JOIN`: rows that match.
     Inner,
+    /// `CROSS JOIN`: rows that match, like an inner join, but the tables
+    /// before it always stay outer loops (SQLite's way of fixing a join
+    /// order by hand).
+    Cross,
     /// `LEFT [OUTER] JOIN`: also every left row without a match, with
     /// NULLs for this table.
     Left,
+    /// `RIGHT [OUTER] JOIN`: also every row of this table that no left row
+    /// matched, with NULLs for the tables before it.
+    Right,
+    /// `FULL [OUTER] JOIN`: both of the above.
+    Full,
+}
+
+impl JoinKind {
+    /// Only rows that match (inner or cross).
+    pub fn is_inner(self) -> bool {
+        matches!(self, JoinKind::Inner | JoinKind::Cross)
+    }
+
+    /// A row of the tables before it without a match is kept, padded
+    /// with NULLs (LEFT, FULL).
+    pub fn keeps_unmatched_left(self) -> bool {
+        matches!(self, JoinKind::Left | JoinKind::Full)
+    }
+
+    /// A row of this table without a match is kept, the tables before it
+    /// padded with NULLs (RIGHT, FULL).
+    pub fn keeps_unmatched_right(self) -> bool {
+        matches!(self, JoinKind::Right | JoinKind::Full)
+    }
 }
 
 /// A join's condition.

@@ -230,6 +230,18 @@ impl<'a> Binder<'a> {
         found
     }
 
+    /// For an unqualified USING / NATURAL column of a RIGHT or FULL join:
+    /// the right table's copy, which the name also means.
+    fn merged_partner(&self, table: Option<&str>, name: &str) -> Option<(usize, Affinity)> {
+        if table.is_some() {
+            return None;
+        }
+        self.joined
+            .iter()
+            .filter(|j| j.merged.iter().any(|m| m.eq_ignore_ascii_case(name)))
+            .find_map(|j| position_in(j.table, name).map(|(i, aff)| (j.offset + i, aff)))
+    }
+
     /// Resolves a column name to a row position and affinity.
     pub fn column(&self, table: Option<&str>, name: &str) -> Option<(usize, Affinity)> {
         if !self.joined.is_empty() {
@@ -259,7 +271,18 @@ impl<'a> Binder<'a> {
                     return Err(Error::Invalid(format!("ambiguous column name: {full}")));
                 }
                 if let Some((index, affinity)) = self.column(table.as_deref(), name) {
-                    BExpr::Column { index, affinity }
+                    match self.merged_partner(table.as_deref(), name) {
+                        // After a RIGHT or FULL join either side of a
+                        // USING column may be the padded one.
+                        Some((right, right_aff)) => BExpr::Coalesce(vec![
+                            BExpr::Column { index, affinity },
+                            BExpr::Column {
+                                index: right,
+                                affinity: right_aff,
+                            },
+                        ]),
+                        None => BExpr::Column { index, affinity },
+                    }
                 } else if let Some(x) = self.alias(table.as_deref(), name) {
                     if self.alias_depth > 8 {
                         return Err(Error::Invalid(format!("alias {name} refers to itself")));

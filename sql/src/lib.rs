@@ -40,6 +40,7 @@ pub mod error;
 pub mod expr;
 pub mod format;
 pub mod func;
+pub mod hash_join;
 pub mod join;
 pub mod keycode;
 pub mod like;

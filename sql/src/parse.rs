@@ -1559,11 +1559,11 @@ impl Translator<'_> {
     fn join(&mut self, j: &sp::Join) -> Result<ast::Join, SqlError> {
         use sp::JoinOperator as J;
         let (kind, constraint) = match &j.join_operator {
-            J::Join(c) | J::Inner(c) | J::CrossJoin(c) => (ast::JoinKind::Inner, c),
+            J::Join(c) | J::Inner(c) => (ast::JoinKind::Inner, c),
+            J::CrossJoin(c) => (ast::JoinKind::Cross, c),
             J::Left(c) | J::LeftOuter(c) => (ast::JoinKind::Left, c),
-            J::Right(_) | J::RightOuter(_) | J::FullOuter(_) => {
-                return Err(unsupported("RIGHT and FULL joins"));
-            }
+            J::Right(c) | J::RightOuter(c) => (ast::JoinKind::Right, c),
+            J::FullOuter(c) => (ast::JoinKind::Full, c),
             other => return Err(unsupported(format!("this kind of join ({other:?})"))),
         };
         if j.global {
@@ -3432,10 +3432,6 @@ mod statement_tests {
     #[test]
     fn select_refusals() {
         for (sql, message) in [
-            (
-                "SELECT * FROM t RIGHT JOIN u ON t.a = u.a",
-                "RIGHT and FULL joins",
-            ),
             (
                 "SELECT * FROM LATERAL (SELECT 1) AS x",
                 "LATERAL subqueries",

@@ -111,6 +111,12 @@ pub enum Access {
         /// The tables, outermost first.
         levels: Vec<crate::join::JoinLevel>,
     },
+    /// Rows of a join level found through a hash table of the level's
+    /// table, built on first use (see [`crate::hash_join`]).
+    HashJoin {
+        /// The build side, the key equalities and the buckets.
+        join: Arc<crate::hash_join::HashJoin>,
+    },
     /// Rows through an index.
     Index {
         /// The index.
@@ -508,7 +514,10 @@ fn delivers_order(table: &Table, access: &mut Access, order: &[OrderHint]) -> bo
             }
             _ => false,
         },
-        Access::Derived { .. } | Access::Working { .. } | Access::Join { .. } => false,
+        Access::Derived { .. }
+        | Access::Working { .. }
+        | Access::Join { .. }
+        | Access::HashJoin { .. } => false,
         Access::Index {
             index, eq, reverse, ..
         } => {
@@ -572,6 +581,7 @@ pub fn describe(plan: &ScanPlan) -> String {
             format!("SCAN {}", t.name)
         }
         Access::Join { levels } => crate::join::explain(levels).join("; "),
+        Access::HashJoin { join } => join.describe(&t.name),
         Access::Rowid { .. } => {
             format!("SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)", t.name)
         }
@@ -605,6 +615,62 @@ pub fn describe(plan: &ScanPlan) -> String {
                 parts.join(" AND ")
             )
         }
+    }
+}
+
+/// The table size the join planner assumes, without statistics (SQLite
+/// assumes about a million rows too).
+pub const ASSUMED_ROWS: f64 = 1_000_000.0;
+
+/// Roughly how many rows an access path visits, for choosing a join
+/// order: an equality lookup finds about 10 rows (a unique one, 1), a
+/// range a quarter of the table per bound, a scan all of it. Without
+/// statistics these are SQLite's defaults in spirit; only their order
+/// matters.
+pub fn estimated_rows(access: &Access) -> f64 {
+    match access {
+        Access::Rowid { keys, .. } => keys.values.len().max(1) as f64,
+        Access::RowidRange { low, high, .. } => {
+            ASSUMED_ROWS
+                / if low.is_some() && high.is_some() {
+                    16.0
+                } else {
+                    4.0
+                }
+        }
+        Access::Index {
+            index,
+            eq,
+            low,
+            high,
+            ..
+        } => {
+            let lookups: f64 = eq.iter().map(|k| k.values.len().max(1) as f64).product();
+            let full_unique = index.unique && eq.len() == index.columns.len();
+            if full_unique {
+                lookups
+            } else if !eq.is_empty() {
+                let ranged = if low.is_some() || high.is_some() {
+                    0.25
+                } else {
+                    1.0
+                };
+                lookups * (10.0 / eq.len() as f64) * ranged
+            } else if low.is_some() && high.is_some() {
+                ASSUMED_ROWS / 16.0
+            } else if low.is_some() || high.is_some() {
+                ASSUMED_ROWS / 4.0
+            } else {
+                ASSUMED_ROWS
+            }
+        }
+        Access::HashJoin { .. } => 10.0,
+        Access::Materialized { rows, .. } => rows.len() as f64,
+        Access::Scan { .. } | Access::Derived { .. } | Access::Working { .. } => ASSUMED_ROWS,
+        Access::Join { levels } => levels
+            .iter()
+            .map(|l| estimated_rows(&l.plan.access))
+            .product(),
     }
 }
 

@@ -72,6 +72,7 @@ pub fn scan(
     match &plan.access {
         Access::Scan { reverse } => walk_table(ctx, table, None, None, *reverse, &mut emit),
         Access::Join { levels } => crate::join::join_rows(ctx, levels, &mut emit),
+        Access::HashJoin { join } => join.probe(ctx, &mut emit),
         Access::Working { table } => {
             for row in table.0.rows() {
                 if !emit(row)? {

@@ -145,7 +145,8 @@ pub fn plan_select_in(
     for item in &s.items {
         match item {
             SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) if join_sources.is_some() => {
-                let js = join_sources.iter().flatten();
+                let js_all = join_sources.as_deref().unwrap_or(&[]);
+                let js = js_all.iter();
                 let wanted = match item {
                     SelectItem::QualifiedWildcard(q) => Some(q.as_str()),
                     _ => None,
@@ -163,9 +164,16 @@ pub fn plan_select_in(
                         {
                             continue;
                         }
+                        // A USING column merged by a later RIGHT or FULL
+                        // join is shown by its unqualified name, which
+                        // means `coalesce(left, right)`.
+                        let merged = wanted.is_none()
+                            && js_all
+                                .iter()
+                                .any(|o| o.merged.iter().any(|m| m.eq_ignore_ascii_case(&c.name)));
                         items.push((
                             Expr::Column {
-                                table: Some(j.qualifier.clone()),
+                                table: (!merged).then(|| j.qualifier.clone()),
                                 name: c.name.clone(),
                             },
                             c.name.clone(),

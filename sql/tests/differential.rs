@@ -1393,8 +1393,8 @@ impl Gen {
         }
     }
 
-    /// Two or three tables joined (comma, JOIN ... ON, LEFT JOIN, CROSS
-    /// JOIN), on columns whose indexes the generator may have made, with a
+    /// Two or three tables joined (comma, JOIN ... ON, LEFT, RIGHT and
+    /// FULL JOIN, CROSS JOIN), on columns whose indexes the generator may have made, with a
     /// WHERE now and then; every rowid selected, so rows are told apart.
     fn join_select(&mut self) -> Step {
         let n = self.rng.range(2, 3);
@@ -1410,10 +1410,12 @@ impl Gen {
             let (l, r) = (col(&mut self.rng, left), col(&mut self.rng, i));
             let op = self.rng.pick(&["=", "=", "<", "IS"]);
             let t = format!("{} AS {}", table.name, alias(i));
-            let _ = match self.rng.below(4) {
+            let _ = match self.rng.below(7) {
                 0 => write!(from, ", {t}"),
                 1 => write!(from, " CROSS JOIN {t}"),
                 2 => write!(from, " LEFT JOIN {t} ON {r} {op} {l}"),
+                3 => write!(from, " RIGHT JOIN {t} ON {r} {op} {l}"),
+                4 => write!(from, " FULL JOIN {t} ON {r} {op} {l}"),
                 _ => write!(from, " JOIN {t} ON {r} {op} {l}"),
             };
         }
@@ -1422,9 +1424,15 @@ impl Gen {
         let extra = col(&mut self.rng, which);
         let mut sql = format!("SELECT {}, {extra} FROM {from}", rowids.join(", "));
         if self.rng.pct(60) {
+            // Equalities between tables make the planner reorder the
+            // tables and hash the ones without an index.
             let (a, b) = (col(&mut self.rng, 0), col(&mut self.rng, n - 1));
-            let op = self.rng.pick(&["=", "<>", "<", "IS NOT"]);
+            let op = self.rng.pick(&["=", "=", "<>", "<", "IS NOT"]);
             let _ = write!(sql, " WHERE {a} {op} {b}");
+            if n == 3 && self.rng.pct(50) {
+                let (c, d) = (col(&mut self.rng, 1), col(&mut self.rng, 2));
+                let _ = write!(sql, " AND {c} = {d}");
+            }
         }
         Step::query(sql, Vec::new(), Cmp::default())
     }

@@ -228,3 +228,65 @@ fn a_join_scans_the_outer_table_and_searches_the_inner_by_index() {
     `--SEARCH y USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
     ");
 }
+
+#[test]
+fn the_join_order_puts_the_narrowest_table_first() {
+    // Written x, y; y is one row by its rowid, and then x is an index
+    // search per row of y.
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x, t AS y WHERE x.a = y.d AND y.id = 5"), @r"
+    SELECT * FROM t AS x, t AS y WHERE x.a = y.d AND y.id = 5
+    QUERY PLAN
+    |--SEARCH y USING INTEGER PRIMARY KEY (rowid=?)
+    `--SEARCH x USING INDEX t_a (a=?)
+    ");
+    // CROSS JOIN keeps the tables before it outside, as in SQLite.
+    insta::assert_snapshot!(plan("SELECT * FROM t AS y CROSS JOIN t AS x WHERE x.id = 5 AND y.a = x.a"), @r"
+    SELECT * FROM t AS y CROSS JOIN t AS x WHERE x.id = 5 AND y.a = x.a
+    QUERY PLAN
+    |--SCAN y
+    `--SEARCH x USING INTEGER PRIMARY KEY (rowid=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t AS y JOIN t AS x WHERE x.id = 5 AND y.a = x.a"), @r"
+    SELECT * FROM t AS y JOIN t AS x WHERE x.id = 5 AND y.a = x.a
+    QUERY PLAN
+    |--SEARCH x USING INTEGER PRIMARY KEY (rowid=?)
+    `--SEARCH y USING INDEX t_a (a=?)
+    ");
+}
+
+#[test]
+fn an_equi_join_without_an_index_is_a_hash_join() {
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x JOIN t AS y ON y.d = x.d"), @r"
+    SELECT * FROM t AS x JOIN t AS y ON y.d = x.d
+    QUERY PLAN
+    |--SCAN x
+    `--SEARCH y USING AUTOMATIC HASH INDEX (d=?)
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x JOIN t AS y ON y.d = x.d AND y.c > 1.5 JOIN t AS z ON z.id = y.a"), @r"
+    SELECT * FROM t AS x JOIN t AS y ON y.d = x.d AND y.c > 1.5 JOIN t AS z ON z.id = y.a
+    QUERY PLAN
+    |--SCAN x
+    |--SEARCH y USING AUTOMATIC HASH INDEX (d=?)
+    `--SEARCH z USING INTEGER PRIMARY KEY (rowid=?)
+    ");
+}
+
+#[test]
+fn right_and_full_joins_add_a_pass_over_the_unmatched_rows() {
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x RIGHT JOIN t AS y ON y.d = x.d"), @r"
+    SELECT * FROM t AS x RIGHT JOIN t AS y ON y.d = x.d
+    QUERY PLAN
+    |--SCAN x
+    |--SEARCH y USING AUTOMATIC HASH INDEX (d=?)
+    `--RIGHT-JOIN y
+       `--SCAN y
+    ");
+    insta::assert_snapshot!(plan("SELECT * FROM t AS x FULL JOIN t AS y ON y.a = x.a"), @r"
+    SELECT * FROM t AS x FULL JOIN t AS y ON y.a = x.a
+    QUERY PLAN
+    |--SCAN x
+    |--SEARCH y USING INDEX t_a (a=?) LEFT-JOIN
+    `--RIGHT-JOIN y
+       `--SCAN y
+    ");
+}
