@@ -615,3 +615,120 @@ pub struct Select {
     /// The tables joined after `from`, in the order written.
     pub joins: Vec<Join>,
 }
+
+impl Select {
+    /// Makes the common table expressions of an enclosing `WITH` visible
+    /// to this query: they are put before its own, except those it
+    /// defines again (its own shadow them, as an inner WITH does).
+    pub fn share_with(&mut self, ctes: &[Cte], recursive: bool) {
+        let own: Vec<Cte> = std::mem::take(&mut self.with);
+        let mut with: Vec<Cte> = ctes
+            .iter()
+            .filter(|c| !own.iter().any(|o| o.name.eq_ignore_ascii_case(&c.name)))
+            .cloned()
+            .collect();
+        with.extend(own);
+        self.with = with;
+        self.recursive |= recursive;
+    }
+}
+
+impl Statement {
+    /// `WITH ... INSERT | UPDATE | DELETE`: the WITH's tables can only be
+    /// read by the queries inside the statement (its `INSERT ... SELECT`
+    /// and its subqueries), so each of those gets them, as if it had been
+    /// written with the WITH itself. A table named by the WITH is never the
+    /// statement's target (SQLite: "no such table").
+    pub fn share_with(&mut self, ctes: &[Cte], recursive: bool) {
+        if ctes.is_empty() {
+            return;
+        }
+        let mut share = |s: &mut Select| s.share_with(ctes, recursive);
+        match self {
+            Statement::Insert(i) => match &mut i.source {
+                InsertSource::Select(s) => share(s),
+                InsertSource::Values(rows) => rows
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|e| e.each_subquery_mut(&mut share)),
+                InsertSource::DefaultValues => {}
+            },
+            Statement::Update(u) => {
+                for (_, e) in &mut u.assignments {
+                    e.each_subquery_mut(&mut share);
+                }
+                if let Some(e) = &mut u.filter {
+                    e.each_subquery_mut(&mut share);
+                }
+            }
+            Statement::Delete(d) => {
+                if let Some(e) = &mut d.filter {
+                    e.each_subquery_mut(&mut share);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Expr {
+    /// Calls `f` on each subquery of the expression that is not inside
+    /// another subquery.
+    pub fn each_subquery_mut(&mut self, f: &mut dyn FnMut(&mut Select)) {
+        match self {
+            Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) => {}
+            Expr::Subquery(s) | Expr::Exists { select: s, .. } => f(s),
+            Expr::InSelect { expr, select, .. } => {
+                expr.each_subquery_mut(f);
+                f(select);
+            }
+            Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
+                expr.each_subquery_mut(f)
+            }
+            Expr::Binary { left, right, .. } | Expr::Is { left, right, .. } => {
+                left.each_subquery_mut(f);
+                right.each_subquery_mut(f);
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.each_subquery_mut(f);
+                low.each_subquery_mut(f);
+                high.each_subquery_mut(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.each_subquery_mut(f);
+                list.iter_mut().for_each(|x| x.each_subquery_mut(f));
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                escape,
+                ..
+            } => {
+                expr.each_subquery_mut(f);
+                pattern.each_subquery_mut(f);
+                if let Some(x) = escape {
+                    x.each_subquery_mut(f);
+                }
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                if let Some(x) = operand {
+                    x.each_subquery_mut(f);
+                }
+                for (w, t) in whens {
+                    w.each_subquery_mut(f);
+                    t.each_subquery_mut(f);
+                }
+                if let Some(x) = otherwise {
+                    x.each_subquery_mut(f);
+                }
+            }
+            Expr::Function { args, .. } => args.iter_mut().for_each(|x| x.each_subquery_mut(f)),
+        }
+    }
+}

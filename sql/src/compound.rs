@@ -178,30 +178,7 @@ pub(crate) fn plan_query_in(
         }
         rest.push((arm.op, p));
     }
-    let members: Vec<&[SelectItem]> = std::iter::once(s.items.as_slice())
-        .chain(s.compound.iter().map(|arm| arm.select.items.as_slice()))
-        .collect();
-    let sort = s
-        .order_by
-        .iter()
-        .enumerate()
-        .map(|(i, term)| {
-            let index = result_column(&term.expr, &first.columns, &members).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{} ORDER BY term does not match any column in the result set",
-                    select::ordinal(i as i64 + 1)
-                ))
-            })?;
-            Ok(SortKey {
-                expr: BExpr::Column {
-                    index,
-                    affinity: crate::affinity::Affinity::Blob,
-                },
-                descending: term.descending,
-                nulls_first: term.nulls_first.unwrap_or(!term.descending),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let sort = sort_keys(s, &first.columns)?;
     let mut b = Binder::new(None, None, params);
     b.schema = Some(schema);
     b.outer = outer;
@@ -217,6 +194,34 @@ pub(crate) fn plan_query_in(
         limit: constant(&s.limit)?,
         offset: constant(&s.offset)?,
     }))
+}
+
+/// The ORDER BY of a compound (or of a recursive CTE, whose SELECT is
+/// one), over its result columns named `columns`.
+pub(crate) fn sort_keys(s: &Select, columns: &[String]) -> Result<Vec<SortKey>> {
+    let members: Vec<&[SelectItem]> = std::iter::once(s.items.as_slice())
+        .chain(s.compound.iter().map(|arm| arm.select.items.as_slice()))
+        .collect();
+    s.order_by
+        .iter()
+        .enumerate()
+        .map(|(i, term)| {
+            let index = result_column(&term.expr, columns, &members).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} ORDER BY term does not match any column in the result set",
+                    select::ordinal(i as i64 + 1)
+                ))
+            })?;
+            Ok(SortKey {
+                expr: BExpr::Column {
+                    index,
+                    affinity: crate::affinity::Affinity::Blob,
+                },
+                descending: term.descending,
+                nulls_first: term.nulls_first.unwrap_or(!term.descending),
+            })
+        })
+        .collect()
 }
 
 /// Which result column an ORDER BY term of a compound names, if any: a
@@ -307,14 +312,14 @@ fn run_recursive(ctx: &ScanCtx<'_>, r: &RecursivePlan) -> Result<Vec<Vec<Value>>
         .filter(|l| *l >= 0)
         .map(|l| usize::try_from(l).unwrap_or(usize::MAX));
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
-    let mut queue = std::collections::VecDeque::new();
+    let mut queue = RecursionQueue::new(&r.sort);
     for row in run_query(ctx, &r.initial)? {
         if r.union_all || seen.insert(keycode::encode_row(&row)) {
-            queue.push_back(row);
+            queue.push(ctx, row)?;
         }
     }
     let mut out = Vec::new();
-    while let Some(row) = queue.pop_front() {
+    while let Some(row) = queue.pop() {
         if limit.is_some_and(|l| out.len() >= l) {
             break;
         }
@@ -328,11 +333,92 @@ fn run_recursive(ctx: &ScanCtx<'_>, r: &RecursivePlan) -> Result<Vec<Vec<Value>>
         r.working.0.set(vec![working]);
         for next in select::run_select(ctx, &r.step)? {
             if r.union_all || seen.insert(keycode::encode_row(&next)) {
-                queue.push_back(next);
+                queue.push(ctx, next)?;
             }
         }
     }
     Ok(out)
+}
+
+/// A recursive CTE's queue: first in, first out; or, with an ORDER BY, the
+/// row that sorts first comes out next (rows that sort alike in the order
+/// they came), as in SQLite, which makes the queue a priority queue.
+struct RecursionQueue<'p> {
+    sort: &'p [SortKey],
+    fifo: std::collections::VecDeque<Vec<Value>>,
+    heap: std::collections::BinaryHeap<Queued<'p>>,
+    pushed: u64,
+}
+
+/// A row in the priority queue, with its sort keys and arrival number.
+struct Queued<'p> {
+    sort: &'p [SortKey],
+    keys: Vec<Value>,
+    arrival: u64,
+    row: Vec<Value>,
+}
+
+impl Ord for Queued<'_> {
+    /// Reversed, so that the max-heap pops the row that sorts first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        select::compare_keys(self.sort, &self.keys, &other.keys)
+            .then(self.arrival.cmp(&other.arrival))
+            .reverse()
+    }
+}
+
+impl PartialOrd for Queued<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Queued<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.arrival == other.arrival
+    }
+}
+
+impl Eq for Queued<'_> {}
+
+impl<'p> RecursionQueue<'p> {
+    fn new(sort: &'p [SortKey]) -> Self {
+        RecursionQueue {
+            sort,
+            fifo: std::collections::VecDeque::new(),
+            heap: std::collections::BinaryHeap::new(),
+            pushed: 0,
+        }
+    }
+
+    fn push(&mut self, ctx: &ScanCtx<'_>, row: Vec<Value>) -> Result<()> {
+        if self.sort.is_empty() {
+            self.fifo.push_back(row);
+            return Ok(());
+        }
+        let env = Env::in_query(&row, &[], ctx);
+        let keys = self
+            .sort
+            .iter()
+            .map(|k| k.expr.eval(&env))
+            .collect::<Result<Vec<_>>>()?;
+        self.pushed += 1;
+        self.heap.push(Queued {
+            sort: self.sort,
+            keys,
+            arrival: self.pushed,
+            row,
+        });
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Option<Vec<Value>> {
+        if self.sort.is_empty() {
+            self.fifo.pop_front()
+        } else {
+            self.heap.pop().map(|q| q.row)
+        }
+    }
 }
 
 /// Applies one compound operator.

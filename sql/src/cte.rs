@@ -25,6 +25,11 @@
 //! only rows not seen before). It ends when the queue is empty, or when
 //! the CTE's LIMIT is reached. Like SQLite, walnut sets no limit of its
 //! own: a step that always produces rows runs until stopped.
+//!
+//! An ORDER BY on the CTE's SELECT turns the queue into a priority queue,
+//! as in SQLite: the row that sorts first is taken next (rows that sort
+//! alike, in the order they were queued). `ORDER BY depth DESC` thus walks
+//! a tree depth first, `ORDER BY depth` breadth first.
 
 use crate::ast::{Cte, Select};
 use crate::error::{Error, Result};
@@ -116,6 +121,9 @@ pub struct RecursivePlan {
     pub union_all: bool,
     /// What the step reads as the CTE.
     pub working: SharedWorking,
+    /// The CTE's ORDER BY: which queued row is taken next (empty: the
+    /// oldest).
+    pub sort: Vec<crate::select::SortKey>,
     /// The CTE's LIMIT and OFFSET.
     pub limit: Option<crate::expr::BExpr>,
     /// OFFSET.
@@ -124,41 +132,43 @@ pub struct RecursivePlan {
 
 /// Whether `s` (one SELECT of a CTE) names `name` in its FROM clause.
 pub fn names_itself(s: &Select, name: &str) -> bool {
-    s.from.as_ref().is_some_and(|t| {
-        t.derived.is_none() && t.name.eq_ignore_ascii_case(name)
-            || t.derived.as_deref().is_some_and(|d| names_itself(d, name))
-    })
+    self_references(s, name) > 0
+}
+
+/// How many times `s` names `name` in its FROM clause (its joins and the
+/// subqueries there included).
+fn self_references(s: &Select, name: &str) -> usize {
+    s.from
+        .iter()
+        .chain(s.joins.iter().map(|j| &j.table))
+        .map(|t| match t.derived.as_deref() {
+            Some(d) => self_references(d, name),
+            None => usize::from(t.name.eq_ignore_ascii_case(name)),
+        })
+        .sum()
 }
 
 /// Splits a recursive CTE's SELECT into its initial part and its step.
 pub fn split_recursive(cte: &Cte) -> Result<(Select, &Select, bool)> {
     let s = &cte.select;
+    // SQLite words every malformed recursion the same way.
+    let circular = || Error::Invalid(format!("circular reference: {}", cte.name));
     let Some((last, before)) = s.compound.split_last() else {
-        return Err(Error::Invalid(format!(
-            "recursive reference in a subquery: {}",
-            cte.name
-        )));
+        return Err(circular());
     };
     if names_itself(s, &cte.name) || before.iter().any(|a| names_itself(&a.select, &cte.name)) {
-        return Err(Error::Invalid(format!(
-            "the recursive CTE {} must name itself only in its last SELECT",
-            cte.name
-        )));
+        return Err(circular());
     }
     let union_all = match last.op {
         crate::ast::CompoundOp::UnionAll => true,
         crate::ast::CompoundOp::Union => false,
-        _ => {
-            return Err(Error::Invalid(format!(
-                "the recursive CTE {} must join its step with UNION or UNION ALL",
-                cte.name
-            )));
-        }
+        _ => return Err(circular()),
     };
-    if !s.order_by.is_empty() {
-        return Err(Error::Invalid(
-            "not supported: ORDER BY in a recursive common table expression".into(),
-        ));
+    if self_references(&last.select, &cte.name) > 1 {
+        return Err(Error::Invalid(format!(
+            "multiple references to recursive table: {}",
+            cte.name
+        )));
     }
     let initial = Select {
         compound: before.to_vec(),

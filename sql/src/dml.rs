@@ -105,7 +105,10 @@ fn rowid_of(v: &Value) -> Result<i64> {
     }
 }
 
-/// The next automatic rowid: one more than the largest.
+/// The next automatic rowid: one more than the largest. Once the largest
+/// possible rowid (2^63 - 1) is taken, a random unused one, as SQLite
+/// does: up to 100 tries at a random rowid in 1..=2^62, then "database or
+/// disk is full".
 fn next_rowid(tx: &WriteTxn, table: &Table) -> Result<i64> {
     let tree = BTree::open(table.root);
     let mut c = tree.cursor(tx);
@@ -113,13 +116,29 @@ fn next_rowid(tx: &WriteTxn, table: &Table) -> Result<i64> {
         return Ok(1);
     }
     let max = rows::key_rowid(&c.key()?)?;
-    max.checked_add(1).ok_or_else(|| {
-        Error::Invalid(
-            "database or disk is full: the largest rowid is taken (SQLite would try random \
-             rowids; walnut does not)"
-                .into(),
-        )
-    })
+    if let Some(next) = max.checked_add(1) {
+        return Ok(next);
+    }
+    for _ in 0..100 {
+        let candidate = (random_u64() & (i64::MAX as u64 >> 1)) as i64 + 1;
+        if tree.get(tx, &rowid_key(candidate))?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Invalid(
+        "database or disk is full: no free rowid found after the largest was taken".into(),
+    ))
+}
+
+/// A random number: std's randomly keyed hasher over a counter, so each
+/// call differs (walnut needs no cryptographic randomness here).
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+    h.finish()
 }
 
 /// Deletes a row and its index entries.

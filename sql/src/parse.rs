@@ -780,6 +780,14 @@ impl Translator<'_> {
     fn statement(&mut self, s: &sp::Statement) -> Result<Statement, SqlError> {
         use sp::Statement as S;
         Ok(match s {
+            S::Query(q)
+                if matches!(
+                    q.body.as_ref(),
+                    sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_)
+                ) =>
+            {
+                self.with_dml(q)?
+            }
             S::Query(q) => Statement::Select(Box::new(self.query(q)?)),
             S::Insert(i) => Statement::Insert(self.insert(i)?),
             S::Update(u) => Statement::Update(self.update(u)?),
@@ -1190,6 +1198,56 @@ impl Translator<'_> {
 
     // -- SELECT ----------------------------------------------------------------
 
+    /// The common table expressions of a WITH clause, and whether it is
+    /// `WITH RECURSIVE`. `MATERIALIZED` / `NOT MATERIALIZED` are hints in
+    /// SQLite that never change an answer; walnut accepts and ignores them.
+    fn ctes(&mut self, w: &sp::With) -> Result<(Vec<ast::Cte>, bool), SqlError> {
+        let mut ctes = Vec::new();
+        for cte in &w.cte_tables {
+            if cte.from.is_some() || cte.alias.at.is_some() {
+                return Err(unsupported(format!(
+                    "this form of common table expression ({cte})"
+                )));
+            }
+            let columns = cte
+                .alias
+                .columns
+                .iter()
+                .map(|c| match c.data_type {
+                    None => Ok(c.name.value.clone()),
+                    Some(_) => Err(unsupported("types on common table expression columns")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ctes.push(ast::Cte {
+                name: cte.alias.name.value.clone(),
+                columns,
+                select: Box::new(self.query(&cte.query)?),
+            });
+        }
+        Ok((ctes, w.recursive))
+    }
+
+    /// `WITH ... INSERT | UPDATE | DELETE`: the statement, with the common
+    /// table expressions made visible to every query in it (see
+    /// [`ast::Statement::share_with`]).
+    fn with_dml(&mut self, q: &sp::Query) -> Result<Statement, SqlError> {
+        let (ctes, recursive) = match &q.with {
+            Some(w) => self.ctes(w)?,
+            None => (Vec::new(), false),
+        };
+        if q.order_by.is_some() || q.limit_clause.is_some() {
+            return Err(unsupported("ORDER BY or LIMIT on INSERT, UPDATE or DELETE"));
+        }
+        let mut statement = match q.body.as_ref() {
+            sp::SetExpr::Insert(s) | sp::SetExpr::Update(s) | sp::SetExpr::Delete(s) => {
+                self.statement(s)?
+            }
+            other => return Err(unsupported(format!("{other} after WITH"))),
+        };
+        statement.share_with(&ctes, recursive);
+        Ok(statement)
+    }
+
     /// A query: one SELECT with its ORDER BY and LIMIT.
     fn query(&mut self, q: &sp::Query) -> Result<ast::Select, SqlError> {
         let sp::Query {
@@ -1205,32 +1263,10 @@ impl Translator<'_> {
             pipe_operators,
         } = q;
         // WITH comes first in the text: its parameters are numbered first.
-        let mut ctes = Vec::new();
-        let mut recursive = false;
-        if let Some(w) = with {
-            recursive = w.recursive;
-            for cte in &w.cte_tables {
-                if cte.from.is_some() || cte.materialized.is_some() || cte.alias.at.is_some() {
-                    return Err(unsupported(format!(
-                        "this form of common table expression ({cte})"
-                    )));
-                }
-                let columns = cte
-                    .alias
-                    .columns
-                    .iter()
-                    .map(|c| match c.data_type {
-                        None => Ok(c.name.value.clone()),
-                        Some(_) => Err(unsupported("types on common table expression columns")),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                ctes.push(ast::Cte {
-                    name: cte.alias.name.value.clone(),
-                    columns,
-                    select: Box::new(self.query(&cte.query)?),
-                });
-            }
-        }
+        let (ctes, recursive) = match with {
+            Some(w) => self.ctes(w)?,
+            None => (Vec::new(), false),
+        };
         if fetch.is_some()
             || !locks.is_empty()
             || for_clause.is_some()
@@ -1260,10 +1296,7 @@ impl Translator<'_> {
             sp::SetExpr::Values(_) => return Err(unsupported("VALUES as a query")),
             sp::SetExpr::Query(_) => return Err(unsupported("parenthesized SELECT")),
             sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_) => {
-                return Err(unsupported(
-                    "WITH before INSERT, UPDATE or DELETE (INSERT ... SELECT may start its \
-                     SELECT with WITH)",
-                ));
+                return Err(unsupported("INSERT, UPDATE or DELETE as a subquery"));
             }
             other => return Err(unsupported(format!("{other} as a query"))),
         };
@@ -3221,6 +3254,36 @@ mod statement_tests {
     }
 
     #[test]
+    fn with_before_a_change_is_shared_with_its_queries() {
+        // INSERT ... SELECT: the SELECT gets the WITH.
+        let Statement::Insert(i) = parse("WITH c AS (SELECT 1) INSERT INTO t SELECT * FROM c")
+        else {
+            panic!("not an INSERT")
+        };
+        let InsertSource::Select(s) = i.source else {
+            panic!("not INSERT ... SELECT")
+        };
+        assert_eq!(s.with.len(), 1);
+        // DELETE: each subquery of its WHERE gets it; one defining the
+        // same name keeps its own.
+        let Statement::Delete(d) = parse(
+            "WITH c(v) AS (SELECT 1) DELETE FROM t WHERE a IN (SELECT v FROM c) \
+             AND EXISTS (WITH c AS (SELECT 2) SELECT * FROM c)",
+        ) else {
+            panic!("not a DELETE")
+        };
+        let mut seen = Vec::new();
+        d.filter.expect("WHERE").each_subquery_mut(&mut |s| {
+            seen.push(s.with.iter().map(|c| c.columns.len()).collect::<Vec<_>>())
+        });
+        assert_eq!(seen, [vec![1], vec![0]]);
+        assert_eq!(
+            refused("WITH c AS (SELECT 1) DELETE FROM t ORDER BY a"),
+            "not supported: ORDER BY/LIMIT on DELETE"
+        );
+    }
+
+    #[test]
     fn insert_refusals() {
         assert_eq!(
             refused("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING"),
@@ -3229,11 +3292,6 @@ mod statement_tests {
         assert_eq!(
             refused("INSERT INTO t VALUES (1) RETURNING *"),
             "not supported: RETURNING"
-        );
-        assert_eq!(
-            refused("WITH c AS (SELECT 1) INSERT INTO t SELECT * FROM c"),
-            "not supported: WITH before INSERT, UPDATE or DELETE (INSERT ... SELECT may start \
-             its SELECT with WITH)"
         );
         assert_eq!(
             refused("INSERT INTO t VALUES (1) UNION SELECT 2"),

@@ -611,6 +611,10 @@ fn plan_cte(
                 .into(),
         ));
     }
+    // As for any compound: by number, by the left-most SELECT's result
+    // names, or by a member's result expression (not by the CTE's own
+    // column names, as SQLite).
+    let sort = crate::compound::sort_keys(&cte.select, initial.columns())?;
     let mut b = Binder::new(None, None, params);
     b.schema = Some(schema);
     let limit = match &cte.select.limit {
@@ -627,6 +631,7 @@ fn plan_cte(
             step,
             union_all,
             working,
+            sort,
             limit,
             offset,
         },

@@ -207,6 +207,13 @@ const REALS: [f64; 4] = [0.5, -1.25, 3.0, 1e20];
 const TEXTS: [&str; 8] = ["", "a", "B", "abc", "10", " 5", "3.0", "x'y"];
 const BLOBS: [&[u8]; 2] = [&[0x00], &[0xab]];
 
+/// `e`, but NULL where it would make the rowid 9223372036854775807 (as
+/// an integer, or as text that converts to it), after which both engines
+/// pick the next rowid at random.
+fn not_max_rowid(e: &str) -> String {
+    format!("nullif(nullif({e}, {max}), '{max}')", max = i64::MAX)
+}
+
 /// A value from the small, colliding domain: NULL, small integers, the
 /// extreme integers, a few reals, texts that look like numbers or differ
 /// only in case, and two blobs.
@@ -812,11 +819,10 @@ impl Gen {
     }
 
     /// A value for a column: the rowid alias gets small integers (and NULL
-    /// for "pick one"); never `i64::MAX`, after which SQLite picks rowids
-    /// at random while walnut refuses (by design), which matters when a
-    /// later row of the same statement needs a new rowid. (Expressions for
-    /// it are wrapped in `nullif(.., 9223372036854775807)` for the same
-    /// reason.)
+    /// for "pick one"); never `i64::MAX`, after which both engines pick
+    /// rowids at random (each its own), which matters when a later row of
+    /// the same statement needs a new rowid. (Expressions for
+    /// it are wrapped by [`not_max_rowid`] for the same reason.)
     fn col_value(&mut self, col: Option<&Col>) -> Value {
         match col {
             Some(c) if c.ipk => match self.rng.below(10) {
@@ -903,7 +909,7 @@ impl Gen {
                             self.expr(&sc, 1, &mut p)
                         };
                         if cols.get(i).is_some_and(|&c| t.cols[c].ipk) {
-                            format!("nullif({e}, {})", i64::MAX)
+                            not_max_rowid(&e)
                         } else {
                             e
                         }
@@ -944,7 +950,7 @@ impl Gen {
                         let e = self.expr(&sc, 1, &mut p);
                         if col.is_some_and(|c| c.ipk) {
                             // See col_value.
-                            format!("nullif({e}, {})", i64::MAX)
+                            not_max_rowid(&e)
                         } else {
                             e
                         }
