@@ -1261,7 +1261,7 @@ fn fate_of(synced: &[u8], cached: &[u8], after: &[u8], range: &Range<u64>) -> Fa
 }
 
 fn describe_report(out: &mut String, r: &RecoveryReport) {
-    let fields: [(&str, String, &str); 8] = [
+    let fields: [(&str, String, &str); 10] = [
         (
             "frames_scanned",
             r.frames_scanned.to_string(),
@@ -1298,6 +1298,16 @@ fn describe_report(out: &mut String, r: &RecoveryReport) {
             "whole frames after the stopping one",
         ),
         ("stop", format!("{:?}", r.stop), ""),
+        (
+            "mark_slots",
+            format!("{:?}", r.mark_slots),
+            "only synchronous = extra writes them",
+        ),
+        (
+            "durable_mark",
+            r.durable_mark.to_string(),
+            "frames the mark slots vouch for",
+        ),
     ];
     say!(out, "   RecoveryReport {{");
     for (name, value, meaning) in fields {

@@ -385,7 +385,7 @@ pub fn wal_file(input: &[u8]) {
 ///
 /// ```
 /// use walnut::fuzzing::{self, Mutation};
-/// fuzzing::wal_file_mutated(&Mutation::encode(&[Mutation::Truncate { len: 32 + 1048 * 3 }]));
+/// fuzzing::wal_file_mutated(&Mutation::encode(&[Mutation::Truncate { len: 80 + 1048 * 3 }]));
 /// ```
 pub fn wal_file_mutated(input: &[u8]) {
     check_wal(mutated_wal_files(input).1);

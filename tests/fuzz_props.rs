@@ -345,15 +345,15 @@ fn wal_file_regressions() {
     fuzzing::wal_file(b"");
     fuzzing::wal_file(b"WALNUTWL");
     fuzzing::wal_file_mutated(&[]);
-    // Each byte of the WAL header.
-    for offset in 0..32 {
+    // Each byte of the WAL header and of the two 24-byte mark slots.
+    for offset in 0..80 {
         fuzzing::wal_file_mutated(&Mutation::encode(&[Mutation::Xor { offset, mask: 0x10 }]));
     }
     // A cut at, just after and just before every frame boundary, and a
     // flipped bit in each frame's header and image (frames of 24 + 1024
-    // bytes after the 32-byte header).
+    // bytes after the 32-byte header and the mark slots).
     for frame in 0..45u16 {
-        let start = 32 + frame * 1048;
+        let start = 80 + frame * 1048;
         for len in [start, start + 1, start + 1047] {
             fuzzing::wal_file_mutated(&Mutation::encode(&[Mutation::Truncate { len }]));
         }

@@ -21,9 +21,9 @@
 //!
 //! Each round starts the shell (`-bail`, so any error stops it rather than
 //! committing a partial transaction) with a seeded random `PRAGMA
-//! synchronous` (FULL, NORMAL or OFF: a process kill is not a power loss,
-//! the operating system keeps what was written, so even OFF must lose no
-//! acknowledged commit), lets it acknowledge a seeded random
+//! synchronous` (EXTRA, FULL, NORMAL or OFF: a process kill is not a power
+//! loss, the operating system keeps what was written, so even OFF must lose
+//! no acknowledged commit), lets it acknowledge a seeded random
 //! number of transactions (1..=8), sleeps a seeded random 0-4 ms so that
 //! the kill lands between transactions, in the middle of one, inside
 //! `COMMIT` or between `COMMIT` and the acknowledgement, and kills it with
@@ -75,8 +75,9 @@ const MAX_DELAY_US: u64 = 4_000;
 /// a power loss: what the shell wrote is in the operating system's page
 /// cache, fsynced or not, so even `OFF` must lose no acknowledged commit.
 /// Without the fsync a commit is quick, and kills land inside the writing
-/// of frames far more often.
-const SYNC_MODES: [&str; 3] = ["FULL", "NORMAL", "OFF"];
+/// of frames far more often. With `EXTRA` kills also land between a
+/// commit's two fsyncs (its frames, then its mark slot).
+const SYNC_MODES: [&str; 4] = ["EXTRA", "FULL", "NORMAL", "OFF"];
 /// The newest transactions compared byte for byte after each kill (older
 /// ones by aggregates).
 const FULL_CHECK_WINDOW: i64 = 1_000;

@@ -16,7 +16,9 @@
 //!    older than the last commit and the writer has not spilled anything,
 //!    *reset* the WAL: new salts, frame numbering from 1. Cached frames that
 //!    hold the newest version of a page are re-keyed as main-file versions;
-//!    older ones are dropped.
+//!    older ones are dropped. The mark slots (`synchronous = extra`) carry
+//!    the old salts, so they vouch for nothing in the new generation; its
+//!    first commit under `extra` writes a fresh one.
 //!
 //! A crash at any point is safe: until step 4 completes the WAL still holds
 //! every frame, and recovery simply replays them again (copying a frame

@@ -110,17 +110,32 @@ pub enum PagerError {
     /// An option value that cannot be used.
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// A WAL frame inside the committed part of the log is damaged:
-    /// stopping recovery there would silently drop committed transactions.
+    /// A WAL frame inside the committed part of the log is damaged (or
+    /// missing): stopping recovery there would silently drop committed
+    /// transactions.
     #[error(
         "{path}: WAL frame {frame} is damaged but was committed ({why}); \
-         refusing to open rather than lose the transactions after it \
+         refusing to open rather than lose committed transactions \
          (moving the WAL aside opens the database as of its last checkpoint)"
     )]
     DamagedWal {
         path: PathBuf,
         frame: u64,
         why: String,
+    },
+    /// The WAL beside the database has an intact header of a format
+    /// version this build cannot replay, and may hold commits that the
+    /// main file lacks.
+    #[error(
+        "{path}: WAL format version {found}, but this build reads version {supported}; \
+         the WAL may hold commits the main file lacks, so it is not ignored (open the \
+         database once with the walnut that wrote it, whose clean close checkpoints them; \
+         moving the WAL aside opens the database as of its last checkpoint)"
+    )]
+    UnsupportedWalVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
     },
     /// A structural problem found in the files that is not tied to one page.
     #[error("{path}: corrupt: {reason}")]

@@ -82,6 +82,6 @@ pub use pool::{FrameInfo, FrameState, PageVersion, PoolSnapshot};
 pub use read_txn::ReadTxn;
 pub use stats::PagerStats;
 pub use vfs::{CrashReport, OpenMode, OsVfs, SimVfs, Vfs, VfsFile};
-pub use wal::format::{FrameHeader, WalHeader};
+pub use wal::format::{FrameHeader, MarkSlot, MarkSlotState, WalHeader};
 pub use wal::recovery::{FrameInfo as WalFrameInfo, RecoveryReport, ScanStop};
 pub use write_txn::{CommitInfo, Savepoint, WriteTxn};

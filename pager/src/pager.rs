@@ -53,8 +53,16 @@ pub const MAX_POOL_BYTES: u64 = 4 << 30;
 /// When the WAL is fsynced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Synchronous {
+    /// As [`Synchronous::Full`], and then record the commit's durable mark
+    /// in a WAL mark slot and fsync again: two fsyncs per commit. Damage
+    /// found later in the frames of *any* acknowledged commit, the last one
+    /// included, is then an error naming the frame instead of a silently
+    /// dropped commit (see the WAL recovery module).
+    Extra,
     /// fsync the WAL at every commit: a commit that returned survives any
-    /// crash. The default.
+    /// crash. The default. Damage to the last commit's frames looks like
+    /// that commit torn by power loss, and recovery drops it (as SQLite's
+    /// WAL does).
     Full,
     /// fsync only at checkpoints: a crash may lose the last commits, but
     /// never leaves a partial one.
@@ -68,6 +76,7 @@ pub enum Synchronous {
 impl Synchronous {
     fn to_u8(self) -> u8 {
         match self {
+            Synchronous::Extra => 3,
             Synchronous::Full => 2,
             Synchronous::Normal => 1,
             Synchronous::Off => 0,
@@ -75,6 +84,7 @@ impl Synchronous {
     }
     fn from_u8(v: u8) -> Synchronous {
         match v {
+            3 => Synchronous::Extra,
             2 => Synchronous::Full,
             1 => Synchronous::Normal,
             _ => Synchronous::Off,
@@ -575,6 +585,9 @@ impl Shared {
             .append(&mut io, base, &mut buf, &[1], 1, &self.stats)?;
         if self.synchronous() != Synchronous::Off {
             self.wal.sync(&mut io, &self.stats)?;
+        }
+        if self.synchronous() == Synchronous::Extra {
+            self.wal.write_mark(&mut io, base, &self.stats)?;
         }
         io.committed_chain = io.chain;
         let mut ws = self.wal.state.write();

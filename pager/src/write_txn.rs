@@ -34,14 +34,17 @@
 //!    copy it into one buffer, mark the frames *committing*.
 //! 3. Under the WAL append lock only: write the frames in one write (page 1
 //!    last, as the commit frame carrying the database size) and, with
-//!    `synchronous = full`, fsync. Readers keep running meanwhile.
+//!    `synchronous = full`, fsync; with `synchronous = extra`, fsync, then
+//!    write the durable mark to a mark slot and fsync again. Readers keep
+//!    running meanwhile.
 //! 4. Under the latch and the WAL state lock: publish (index entries, the
 //!    committed mark) and re-key the frames as committed WAL versions.
 //!
 //! If step 3 fails the transaction is rolled back: the tail is rewound and
 //! nothing was published. (If it was the fsync that failed, the frames may
 //! or may not reach the disk; recovery then keeps the transaction whole or
-//! not at all, never in part.)
+//! not at all, never in part. If it was the mark slot, the next frame write
+//! first rewrites that slot with a true mark: see `WalIo::mark_in_doubt`.)
 
 use crate::error::{PagerError, Result};
 use crate::guard::{PageMut, PageRef};
@@ -403,8 +406,12 @@ impl WriteTxn {
                     &sh.stats,
                 )
                 .and_then(|first| {
-                    if sh.synchronous() == Synchronous::Full {
+                    let mode = sh.synchronous();
+                    if matches!(mode, Synchronous::Full | Synchronous::Extra) {
                         sh.wal.sync(&mut io, &sh.stats)?;
+                    }
+                    if mode == Synchronous::Extra {
+                        sh.wal.write_mark(&mut io, base, &sh.stats)?;
                     }
                     Ok(first)
                 });

@@ -3,7 +3,7 @@
 //!
 //! # What is proven
 //!
-//! After a crash at any point, with `synchronous = full`:
+//! After a crash at any point, with `synchronous = full` or `extra`:
 //!
 //! * the database opens;
 //! * every transaction whose `commit()` returned `Ok` is there;
@@ -16,6 +16,10 @@
 //!   checksum;
 //! * the recovered database takes another commit, and that commit survives
 //!   a further crash.
+//!
+//! With `synchronous = extra` each commit fsyncs twice (its frames, then its
+//! mark slot), and a crash between the two, or one that tears the slot
+//! write, must never make the WAL look damaged: the database opens.
 //!
 //! With `synchronous = normal` the promise is weaker and so is the check:
 //! the database equals the state after *some* acknowledged commit no older
@@ -56,8 +60,9 @@
 //!
 //! Workloads are swept one after another, every crash point of each (the
 //! last one only a seeded sample), until the budget is spent: 4,000 crash
-//! points by default with `synchronous = full` and 2,000 with `normal`;
-//! `WALNUT_CRASH_POINTS=N` sets the first to `N` and the second to `N / 2`.
+//! points by default with `synchronous = full` and 2,000 each with `extra`
+//! and `normal`; `WALNUT_CRASH_POINTS=N` sets the first to `N` and the
+//! others to `N / 2`.
 //! Each crash point also gets its own disk seed, so the sweep varies which
 //! unsynced writes a crash drops, keeps or tears, not only where it strikes.
 //! A failure message names the workload, the disk seed and the crash point,
@@ -65,10 +70,12 @@
 //!
 //! Further tests crash at every operation of a checkpoint (with and without
 //! a reader holding it back) and of `close()`, three disk seeds per
-//! operation, in both modes; and pin down particular situations: a crash in
-//! the first commit into a new WAL followed by a second crash, a crash while
-//! a database is being created, and a failed fsync while the WAL is reset.
-//! (Each of these once found a real bug.)
+//! operation, in all three durable modes; and pin down particular
+//! situations: a crash in the first commit into a new WAL followed by a
+//! second crash, a crash while a database is being created, a failed fsync
+//! while the WAL is reset, and a failed fsync of a mark slot followed by a
+//! crash in the next commit. (Each of the first three once found a real
+//! bug.)
 
 mod common;
 
@@ -155,7 +162,7 @@ impl History {
         let mut out = Vec::new();
         let (acked_lsn, acked) = self.acknowledged();
         match synchronous {
-            Synchronous::Full => out.push((
+            Synchronous::Full | Synchronous::Extra => out.push((
                 *acked_lsn,
                 acked,
                 "the last acknowledged commit".to_string(),
@@ -401,7 +408,7 @@ fn prove_usable(
     if let Some(Err(e)) = info.autocheckpoint {
         return Err(format!("autocheckpoint after recovery: {e}"));
     }
-    if options.synchronous == Synchronous::Full {
+    if matches!(options.synchronous, Synchronous::Full | Synchronous::Extra) {
         pager.abandon();
         vfs.crash();
     } else {
@@ -535,6 +542,13 @@ fn full_sync_crash_at_any_write_or_sync_keeps_every_acknowledged_commit_and_no_p
         "only {tried} crash points tried (budget {budget})"
     );
     eprintln!("synchronous = full: {tried} crash points");
+}
+
+#[test]
+fn extra_sync_crash_at_any_write_or_sync_keeps_every_acknowledged_commit_and_always_opens() {
+    let budget = crash_point_budget(DEFAULT_CRASH_POINTS) / 2;
+    let tried = sweep(Synchronous::Extra, budget.max(8));
+    eprintln!("synchronous = extra: {tried} crash points");
 }
 
 #[test]
@@ -764,6 +778,12 @@ fn a_crash_anywhere_inside_close_loses_no_acknowledged_commit() {
 }
 
 #[test]
+fn with_extra_sync_a_crash_inside_a_checkpoint_or_close_loses_no_acknowledged_commit() {
+    sweep_inside(Synchronous::Extra, Finish::Checkpoint);
+    sweep_inside(Synchronous::Extra, Finish::Close);
+}
+
+#[test]
 fn with_normal_sync_a_crash_inside_a_checkpoint_or_close_leaves_a_whole_committed_state() {
     sweep_inside(Synchronous::Normal, Finish::Checkpoint);
     sweep_inside(Synchronous::Normal, Finish::CheckpointBehindReader);
@@ -776,7 +796,7 @@ fn with_normal_sync_a_crash_inside_a_checkpoint_or_close_leaves_a_whole_committe
 #[test]
 fn a_crash_in_the_first_commit_neither_blocks_reopening_nor_changes_a_second_recovery() {
     let mut failures = Vec::new();
-    for synchronous in [Synchronous::Full, Synchronous::Normal] {
+    for synchronous in [Synchronous::Full, Synchronous::Extra, Synchronous::Normal] {
         for disk_seed in 0..100 {
             let workload = Workload {
                 seed: disk_seed,
@@ -894,4 +914,94 @@ fn a_failed_sync_of_the_new_wal_header_at_reset_loses_no_later_acknowledged_comm
     history.states.push((3, model));
     check_recovered(&pager, &history, Synchronous::Full)
         .unwrap_or_else(|e| panic!("{e}; recovery: {:?}", pager.recovery_report()));
+}
+
+/// Under `synchronous = extra`, a commit whose frames were fsynced but
+/// whose mark slot fsync failed returns an error and is rolled back, yet
+/// its slot write may reach the disk claiming its frames, which the next
+/// commit overwrites. A crash anywhere in that next commit must still open
+/// (no spurious `DamagedWal`) in one of the states it may legitimately be
+/// in: the last acknowledged commit, the failed one, or the one in flight.
+#[test]
+fn a_failed_mark_slot_fsync_never_makes_a_later_crash_refuse_the_wal() {
+    let workload = Workload {
+        seed: 1,
+        synchronous: Synchronous::Extra,
+        pool_frames: 8,
+        autocheckpoint: 0,
+        transactions: 0,
+    };
+    // Acknowledged commit A, failed commit B, then commit C; each writes
+    // its own body into the same pages.
+    let run = |vfs: &Arc<SimVfs>, pager: &Pager, crash_at: Option<u64>| -> [Model; 3] {
+        let mut models: [Model; 3] = Default::default();
+        let tx = pager.begin_write().expect("begin A");
+        let ids: Vec<u32> = (0..6)
+            .map(|_| alloc(&tx, &mut models[0], 1).expect("allocate"))
+            .collect();
+        tx.commit().expect("commit A");
+        // B: the frame fsync succeeds, the slot's fails.
+        models[1] = models[0].clone();
+        vfs.fail_sync_after(Some(1));
+        let tx = pager.begin_write().expect("begin B");
+        for &id in &ids {
+            put(&tx, &mut models[1], id, 2).expect("write B");
+        }
+        let err = tx.commit().expect_err("B's mark slot fsync fails");
+        assert!(err.to_string().contains("mark slot"), "{err}");
+        // C, with the disk stopping after `crash_at` more operations.
+        models[2] = models[0].clone();
+        vfs.set_crash_point(crash_at);
+        let result = (|| -> Result<(), PagerError> {
+            let tx = pager.begin_write()?;
+            for &id in &ids {
+                put(&tx, &mut models[2], id, 3)?;
+            }
+            tx.commit().map(|_| ())
+        })();
+        assert!(
+            result.is_ok() || crash_at.is_some(),
+            "C fails without a crash: {result:?}"
+        );
+        models
+    };
+    let total = {
+        let (vfs, pager) = fresh(&workload, 0);
+        let before = vfs.ops();
+        run(&vfs, &pager, None);
+        let ops = vfs.ops() - before;
+        pager.abandon();
+        ops
+    };
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for disk_seed in 0..40 {
+        // Only C's operations are crash points: A and B take a fixed number.
+        for k in 0..=total {
+            let (vfs, pager) = fresh(&workload, disk_seed);
+            let models = run(&vfs, &pager, Some(k));
+            pager.abandon();
+            vfs.crash();
+            tried += 1;
+            let result = open(&vfs, workload.options()).and_then(|pager| {
+                let errors: Vec<String> = models
+                    .iter()
+                    .filter_map(|m| check_database(&pager, m).err())
+                    .collect();
+                if errors.len() == models.len() {
+                    return Err(format!("matches none of A, B, C: {errors:?}"));
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                failures.push(format!("disk seed {disk_seed}, crash point {k}: {e}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} crashes failed; the first:\n{}",
+        failures.len(),
+        failures[..failures.len().min(5)].join("\n")
+    );
 }

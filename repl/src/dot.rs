@@ -132,7 +132,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("stats", "", "Show the pager's counters and the WAL's marks"),
     cmd(
         "sync",
-        "?full|normal|off?",
+        "?extra|full|normal|off?",
         "Show or set when commits fsync",
     ),
     cmd(
@@ -218,6 +218,7 @@ pub fn run(shell: &mut Shell, line: &str) -> Result<Flow> {
         }
         ("sync", [v]) => {
             let s = match v.to_ascii_lowercase().as_str() {
+                "extra" => Synchronous::Extra,
                 "full" => Synchronous::Full,
                 "normal" => Synchronous::Normal,
                 "off" => Synchronous::Off,
@@ -310,6 +311,9 @@ fn on_off(v: &str) -> Option<bool> {
 
 fn sync_name(s: Synchronous) -> &'static str {
     match s {
+        Synchronous::Extra => {
+            "extra (fsync the WAL at every commit, then record its durable mark and fsync again)"
+        }
         Synchronous::Full => "full (fsync the WAL at every commit)",
         Synchronous::Normal => "normal (fsync at checkpoints only)",
         Synchronous::Off => "off (never fsync)",

@@ -13,7 +13,8 @@
 //! * **pages dirtied**: pages copied for writing (copy-on-write) or
 //!   allocated;
 //! * **WAL frames / bytes**: what the commit (and any spill) appended;
-//! * **fsyncs**: durability's price, one per commit with `.sync full`.
+//! * **fsyncs**: durability's price, one per commit with `.sync full`, two
+//!   with `.sync extra`.
 
 use crate::views::plural as count;
 use std::time::Duration;

@@ -161,6 +161,43 @@ fn wal_view_with_a_reader_spills_and_an_old_generation() {
     insta::assert_snapshot!(text);
 }
 
+/// Under `synchronous = extra` (switched on after the database was
+/// created under `full`, which writes no slot): three commits fill the
+/// mark slots A, B, A; after a checkpoint's reset both are another
+/// generation's, until the next commit writes B under the new salts.
+#[test]
+fn wal_view_shows_the_mark_slots_under_extra_sync() {
+    let vfs = Arc::new(SimVfs::new(7));
+    let db = open(&vfs);
+    let pager = db.pager();
+    pager.set_synchronous(Synchronous::Extra);
+    db.execute("CREATE TABLE t(x)", ()).expect("create");
+    db.execute("INSERT INTO t VALUES (1)", ()).expect("insert");
+    db.execute("INSERT INTO t VALUES (2)", ()).expect("insert");
+    let before = views::wal(&pager, Style::PLAIN).expect("wal");
+    assert!(
+        before.contains("mark slot A: sequence 3, frames 1-")
+            && before.contains("mark slot B: sequence 2, frames 1-"),
+        "{before}"
+    );
+    pager.checkpoint().expect("checkpoint");
+    let reset = views::wal(&pager, Style::PLAIN).expect("wal");
+    assert_eq!(
+        reset.matches("another generation's: ignored").count(),
+        2,
+        "{reset}"
+    );
+    db.execute("INSERT INTO t VALUES (3)", ()).expect("insert");
+    let after = views::wal(&pager, Style::PLAIN).expect("wal");
+    assert!(
+        after.contains("mark slot B: sequence 4, frames 1-"),
+        "{after}"
+    );
+    insta::assert_snapshot!(format!(
+        "after three commits:\n{before}\nafter the checkpoint:\n{reset}\nafter a fourth:\n{after}"
+    ));
+}
+
 #[test]
 fn wal_view_of_a_long_wal_is_cut_in_the_middle() {
     let vfs = Arc::new(SimVfs::new(7));

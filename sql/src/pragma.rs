@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `page_size` | the page size | a new size, only while the database has no tables (the file is recreated) |
 //! | `cache_size` | the buffer pool's frames | frames (N > 0) or KiB (N < 0), at most 4 GiB in all (the pool is allocated up front); the pool is reopened |
-//! | `synchronous` | 0 OFF, 1 NORMAL, 2 FULL | OFF/NORMAL/FULL (EXTRA means FULL) |
+//! | `synchronous` | 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA | OFF (never fsync), NORMAL (fsync at checkpoints), FULL (fsync the WAL at every commit), EXTRA (FULL, then record the commit's durable mark in a WAL mark slot and fsync again: two fsyncs per commit, and damage to the last commit's frames is an error instead of a dropped commit) |
 //! | `wal_autocheckpoint` | the threshold in frames | a new threshold (0: off) |
 //! | `wal_checkpoint` | runs a checkpoint: `busy, log, checkpointed` | |
 //! | `integrity_check` | `ok`, or one row per problem | |
@@ -57,6 +57,7 @@ fn sync_value(s: Synchronous) -> i64 {
         Synchronous::Off => 0,
         Synchronous::Normal => 1,
         Synchronous::Full => 2,
+        Synchronous::Extra => 3,
     }
 }
 
@@ -68,10 +69,11 @@ fn parse_sync(v: &PragmaValue) -> Result<Synchronous> {
     Ok(match text.as_str() {
         "0" | "off" | "false" | "no" => Synchronous::Off,
         "1" | "normal" => Synchronous::Normal,
-        "2" | "full" | "3" | "extra" | "true" | "yes" | "on" => Synchronous::Full,
+        "2" | "full" | "true" | "yes" | "on" => Synchronous::Full,
+        "3" | "extra" => Synchronous::Extra,
         other => {
             return Err(Error::Invalid(format!(
-                "PRAGMA synchronous: unknown value {other:?} (use OFF, NORMAL or FULL)"
+                "PRAGMA synchronous: unknown value {other:?} (use OFF, NORMAL, FULL or EXTRA)"
             )));
         }
     })

@@ -84,6 +84,25 @@ fn settings_read_back_and_checkpoints_report() {
     assert_eq!(one("PRAGMA synchronous"), Value::Integer(1));
     db.execute("PRAGMA synchronous = full", ()).expect("set");
     assert_eq!(one("PRAGMA synchronous"), Value::Integer(2));
+    let fsyncs = || db.pager().stats().fsyncs;
+    let before = fsyncs();
+    db.execute("INSERT INTO person(name, age) VALUES ('c', 3)", ())
+        .expect("insert");
+    assert_eq!(fsyncs() - before, 1, "FULL: one fsync per commit");
+    db.execute("PRAGMA synchronous = EXTRA", ()).expect("set");
+    assert_eq!(one("PRAGMA synchronous"), Value::Integer(3));
+    let before = fsyncs();
+    db.execute("INSERT INTO person(name, age) VALUES ('d', 4)", ())
+        .expect("insert");
+    assert_eq!(
+        fsyncs() - before,
+        2,
+        "EXTRA: the frames, then the mark slot"
+    );
+    db.execute("PRAGMA synchronous = 2", ()).expect("set");
+    assert_eq!(one("PRAGMA synchronous"), Value::Integer(2));
+    db.execute("PRAGMA synchronous = 3", ()).expect("set");
+    assert_eq!(one("PRAGMA synchronous"), Value::Integer(3));
     assert_eq!(one("PRAGMA wal_autocheckpoint = 50"), Value::Integer(50));
     assert_eq!(one("PRAGMA wal_autocheckpoint"), Value::Integer(50));
     assert_eq!(one("PRAGMA integrity_check"), Value::from("ok"));
@@ -105,7 +124,10 @@ fn settings_read_back_and_checkpoints_report() {
     let err = db
         .execute("PRAGMA synchronous = sometimes", ())
         .expect_err("bad value");
-    assert!(err.to_string().contains("OFF, NORMAL or FULL"), "{err}");
+    assert!(
+        err.to_string().contains("OFF, NORMAL, FULL or EXTRA"),
+        "{err}"
+    );
 }
 
 #[test]

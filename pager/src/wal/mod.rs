@@ -8,7 +8,10 @@
 //! the database size; with `synchronous = full` the WAL is then fsynced
 //! before the commit returns. The commit is durable exactly when its commit
 //! frame is: recovery keeps every frame up to the last valid commit frame
-//! and nothing after it.
+//! and nothing after it. With `synchronous = extra` the commit then also
+//! records its durable mark in a mark slot and fsyncs again
+//! ([`Wal::write_mark`]), so that damage to its frames found later is an
+//! error rather than a silently dropped commit (see [`recovery`]).
 //!
 //! Readers never block the writer and the writer never blocks readers. A
 //! reader takes a *snapshot* when it starts: the sequence number of the last
@@ -49,7 +52,7 @@ use crate::page::PageId;
 use crate::rng::mix64;
 use crate::stats::Counters;
 use crate::vfs::{OpenMode, Vfs, VfsFile};
-use format::{FRAME_HEADER_SIZE, WalHeader};
+use format::{FRAME_HEADER_SIZE, MarkSlot, WalHeader};
 use index::WalIndex;
 use parking_lot::{Mutex, RwLock};
 use recovery::WalScan;
@@ -73,6 +76,17 @@ pub(crate) struct WalIo {
     /// (a new WAL, or a reset) is written and fsynced before the first
     /// frame under it: see [`Wal::ensure_header`].
     pub header_durable: bool,
+    /// Sequence number of the last mark slot written (or, after opening,
+    /// of the valid slot holding the highest mark; 0 if none). The next
+    /// slot write uses the one after it, which selects the other slot.
+    pub mark_sequence: u64,
+    /// A mark slot write (its sequence number) whose fsync did not return
+    /// success. Its claim covers the frames of a commit that then failed
+    /// and was rolled back, and that the next frames will overwrite, so it
+    /// may be on disk claiming frames that will not be there. [`Wal::append`]
+    /// rewrites that slot with a true mark, durably, before writing any
+    /// frame.
+    pub mark_in_doubt: Option<u64>,
 }
 
 /// The read side of the WAL.
@@ -117,13 +131,40 @@ impl Wal {
                 why: damage.why.clone(),
             });
         }
-        if let recovery::ScanStop::InvalidHeader(why) = &scan.report.stop {
+        if let Some(version) = scan.other_version {
+            // An intact header of another format version: not damage, but
+            // a WAL this build cannot replay. If everything in it is
+            // already in the main file (its frames hold no newer commit,
+            // which older formats let us check), it is ignored like a torn
+            // reset; otherwise opening would lose its commits.
+            let found = match format::frames_start_of(version) {
+                Some(start) => Some(recovery::headerless_wal(
+                    file.as_ref(),
+                    page_size,
+                    path,
+                    start,
+                )?),
+                None => None,
+            };
+            let harmless = found.is_some_and(|f| {
+                f.newest_commit.is_none_or(|n| n <= seed)
+                    && (f.whole_frames == 0 || f.intact_frames > 0)
+            });
+            if !harmless {
+                return Err(PagerError::UnsupportedWalVersion {
+                    path: path.to_path_buf(),
+                    found: version,
+                    supported: format::WAL_VERSION,
+                });
+            }
+        } else if let recovery::ScanStop::InvalidHeader(why) = &scan.report.stop {
             // A reset rewrites the header only once the main file holds
             // every commit, and fsyncs it before any new frame follows, so
             // a legitimately torn header never hides a newer commit. If one
             // is there, the header was damaged afterwards: refuse to open
             // rather than silently lose committed transactions.
-            let found = recovery::headerless_wal(file.as_ref(), page_size, path)?;
+            let found =
+                recovery::headerless_wal(file.as_ref(), page_size, path, format::FRAMES_START)?;
             if let Some(newest) = found.newest_commit
                 && newest > seed
             {
@@ -178,6 +219,8 @@ impl Wal {
                 // nothing as durable until this process syncs.
                 synced: 0,
                 header_durable,
+                mark_sequence: scan.mark_sequence,
+                mark_in_doubt: None,
             }),
             state: RwLock::new(WalState {
                 index,
@@ -229,6 +272,12 @@ impl Wal {
             crate::page::write_u32(head, 16, chain);
         }
         self.ensure_header(io)?;
+        if let Some(sequence) = io.mark_in_doubt {
+            // Before overwriting the frames of a failed commit, make sure
+            // no slot claims them (see `WalIo::mark_in_doubt`).
+            let mark = io.synced.min(committed).saturating_sub(base);
+            self.put_mark(io, sequence, mark, stats)?;
+        }
         let first = io.tail + 1;
         let offset = format::frame_offset(first - base, self.page_size);
         let n = pages.len() as u64;
@@ -259,6 +308,56 @@ impl Wal {
         Ok(())
     }
 
+    /// Records that every frame synced so far (a commit, just fsynced) is
+    /// durable: writes the next mark slot and fsyncs. This is the second
+    /// fsync of a commit under `synchronous = extra`; call it only right
+    /// after [`Wal::sync`], with `base` the generation's first sequence.
+    ///
+    /// The slot claims no more than is durable, so a crash before or
+    /// during it can never make recovery refuse a WAL: it loses the new
+    /// claim (a torn slot fails its checksum) and recovery falls back to
+    /// the other slot, which holds the previous, lower mark.
+    pub fn write_mark(&self, io: &mut WalIo, base: u64, stats: &Counters) -> Result<()> {
+        let mark = io.synced.saturating_sub(base);
+        // Only a forged slot can hold the last sequence number (it is odd,
+        // slot A): go on with 2, slot B, rather than overflow.
+        let next = io.mark_sequence.checked_add(1).unwrap_or(2);
+        self.put_mark(io, next, mark, stats)
+    }
+
+    /// Writes mark slot number `sequence` (which selects the slot) claiming
+    /// frames `1..=mark` of the current generation, and fsyncs it.
+    fn put_mark(&self, io: &mut WalIo, sequence: u64, mark: u64, stats: &Counters) -> Result<()> {
+        let slot = MarkSlot {
+            salt1: io.header.salt1,
+            salt2: io.header.salt2,
+            sequence,
+            // A generation of more than 2^32 frames cannot be claimed; a
+            // claim of 0 is always true.
+            mark: u32::try_from(mark).unwrap_or(0),
+        };
+        let which = format::slot_for(sequence);
+        // From the write until its fsync returns, the slot may be on disk.
+        io.mark_in_doubt = Some(sequence);
+        self.file
+            .write_at(format::slot_offset(which), &slot.encode(&io.header))
+            .and_then(|()| self.file.sync())
+            .map_err(|e| {
+                PagerError::io(
+                    &self.path,
+                    format!(
+                        "writing WAL mark slot {} (synchronous = extra)",
+                        format::slot_name(which)
+                    ),
+                    e,
+                )
+            })?;
+        Counters::add(&stats.fsyncs, 1);
+        io.mark_sequence = sequence;
+        io.mark_in_doubt = None;
+        Ok(())
+    }
+
     /// Reads the page image of frame `n` of the current generation.
     pub fn read_image(&self, frame: u64, buf: &mut [u8]) -> Result<()> {
         let offset = format::frame_offset(frame, self.page_size) + FRAME_HEADER_SIZE as u64;
@@ -274,7 +373,10 @@ impl Wal {
     /// The file keeps its length (overwriting old frames is cheaper than
     /// appending to a fresh file) unless it holds more than `keep_frames`
     /// frames, when it is truncated to the header so one huge transaction
-    /// does not leave a huge WAL behind.
+    /// does not leave a huge WAL behind. Truncating to the header, not to
+    /// frame 1, also drops the mark slots: if a crash kept the truncation
+    /// but lost the new header, the old header would find no slot claiming
+    /// the frames the truncation removed.
     pub fn reset(&self, io: &mut WalIo, st: &mut WalState, keep_frames: u64) -> Result<()> {
         let old = io.header;
         let salt2 = mix64(((old.salt2 as u64) << 32) ^ st.committed ^ 0xC0FF_EE00) as u32;
@@ -291,6 +393,11 @@ impl Wal {
         // header that is not durable.
         io.header = header;
         io.header_durable = false;
+        // A slot write in doubt belongs to the old header: no frame is
+        // written under the new one before it is durable (`append` calls
+        // `ensure_header` first), and then the old slot, with its old
+        // salts, vouches for nothing.
+        io.mark_in_doubt = None;
         io.chain = header.checksum;
         io.committed_chain = header.checksum;
         st.base = st.committed;

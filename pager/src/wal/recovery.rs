@@ -1,7 +1,10 @@
 //! Recovery: reading a WAL after a crash (or any open) and deciding which
 //! frames are part of the database.
 //!
-//! The scan walks the frames in order, checking for each one that
+//! The scan first reads the two mark slots (see [`mod@format`]) and takes the
+//! highest durable mark `M` among those that are intact and carry this
+//! generation's salts (0 if there is none). It then walks the frames in
+//! order, checking for each one that
 //!
 //! 1. it is whole (the file does not end inside it),
 //! 2. its salts equal the WAL header's (else it is a leftover from before
@@ -26,24 +29,45 @@
 //! dropping it is exactly right. But the same broken chain is what damage
 //! to *durable* frames looks like (a flipped bit, a stray write), and then
 //! stopping there would silently drop committed transactions: a wrong
-//! answer. Every frame therefore carries a durable mark (see [`format`]):
-//! how many frames were committed and synced when it was written. A later
-//! frame of this generation whose own checksum holds and whose mark reaches
-//! the broken frame proves that the broken frame was durable, so it was
-//! damaged afterwards. [`scan`] then reports [`CommittedDamage`], which
-//! opening turns into [`PagerError::DamagedWal`].
+//! answer. Two kinds of evidence tell the cases apart, and either one makes
+//! [`scan`] report [`CommittedDamage`], which opening turns into
+//! [`PagerError::DamagedWal`] naming the frame:
 //!
-//! No later frame vouches for the frames of the *last* transaction, and
-//! damage there is indistinguishable from that commit torn by power loss
-//! before its fsync returned: recovery drops the transaction, as SQLite's
-//! WAL does. (Guessing from the damage's shape does not work: a torn write
-//! that leaves the old bytes of a nearly identical page image looks exactly
-//! like one flipped bit; the crash sweeps found such a case.) Telling the
-//! two apart would take a second fsync per commit. Damage past the last
-//! commit frame, in frames that never committed, loses nothing: recovery
-//! never committed, loses nothing: recovery answers from the intact part.
+//! * **A later frame's durable mark.** Every frame records how many frames
+//!   were committed and synced when it was written (see [`mod@format`]). A
+//!   later frame of this generation whose own checksum holds and whose mark
+//!   reaches the broken frame proves that the broken frame was durable, so
+//!   it was damaged afterwards.
+//! * **A mark slot.** With `synchronous = extra`, every commit fsyncs its
+//!   frames, then writes its durable mark `M` to a mark slot and fsyncs
+//!   again before it returns. A slot therefore never claims a frame that
+//!   was not already durable, and any frame `1..=M` that fails a check
+//!   (torn, a broken chain, other salts, or missing because the file ends
+//!   short of it) was damaged afterwards. A crash between the two fsyncs,
+//!   or one that tears the slot write, loses only the new claim: the slots
+//!   are written alternately, so the other one still holds the previous
+//!   mark, which is no higher than what is durable. Plain power loss can
+//!   therefore never make opening fail.
+//!
+//! No later frame vouches for the frames of the *last* transaction. Under
+//! `synchronous = full` (SQLite's default) damage there is therefore
+//! indistinguishable from that commit torn by power loss before its fsync
+//! returned, and recovery drops the transaction, as SQLite's WAL does.
+//! (Guessing from the damage's shape does not work: a torn write that
+//! leaves the old bytes of a nearly identical page image looks exactly like
+//! one flipped bit; the crash sweeps found such a case.) `synchronous =
+//! extra` closes that gap with its mark slot, at the cost of a second fsync
+//! per commit (and a 24-byte write). The slots are read in every mode, so
+//! a WAL written under `extra` keeps its protection when it is reopened
+//! under `full`.
+//!
+//! Damage past the last commit frame, in frames that never committed,
+//! loses nothing: recovery answers from the intact part.
 
-use super::format::{self, FRAME_HEADER_SIZE, FrameHeader, WAL_HEADER_SIZE, WalHeader};
+use super::format::{
+    self, FRAME_HEADER_SIZE, FRAMES_START, FrameHeader, MARK_SLOT_SIZE, MARK_SLOTS, MarkSlot,
+    MarkSlotState, WAL_HEADER_SIZE, WAL_VERSION, WalHeader,
+};
 use crate::error::PageSource;
 use crate::error::{PagerError, Result};
 use crate::vfs::VfsFile;
@@ -127,6 +151,13 @@ pub struct RecoveryReport {
     pub frames_after_stop: u64,
     /// Why the scan stopped.
     pub stop: ScanStop,
+    /// The two mark slots, A and B, as read (both
+    /// [`MarkSlotState::Empty`] when the WAL has no valid header).
+    pub mark_slots: [MarkSlotState; MARK_SLOTS],
+    /// The highest durable mark among the valid mark slots: frames
+    /// `1..=durable_mark` were committed and fsynced (0 if no slot is
+    /// valid; only `synchronous = extra` writes them).
+    pub durable_mark: u64,
 }
 
 impl RecoveryReport {
@@ -141,6 +172,8 @@ impl RecoveryReport {
             torn_tail: false,
             frames_after_stop: 0,
             stop: ScanStop::NoWal,
+            mark_slots: [MarkSlotState::Empty; MARK_SLOTS],
+            durable_mark: 0,
         }
     }
 
@@ -167,6 +200,12 @@ impl RecoveryReport {
             if self.transactions_discarded > 0 {
                 s.push_str(" of an unfinished transaction");
             }
+        }
+        if self.durable_mark > 0 {
+            s.push_str(&format!(
+                "; the mark slots vouch for frames 1-{}",
+                self.durable_mark
+            ));
         }
         if self.torn_tail {
             s.push_str(&format!("; {}", self.stop));
@@ -222,6 +261,13 @@ pub(crate) struct WalScan {
     pub report: RecoveryReport,
     /// Damage that recovery must not paper over, if found.
     pub damage: Option<CommittedDamage>,
+    /// The format version of an intact header of another version (the WAL
+    /// is then not read: `stop` is [`ScanStop::InvalidHeader`]).
+    pub other_version: Option<u32>,
+    /// The sequence number of the valid mark slot holding the highest mark
+    /// (0 if none): the next slot write uses the one after it, which lands
+    /// on the other slot.
+    pub mark_sequence: u64,
 }
 
 /// Scans a WAL file. Only I/O errors are errors: damage is reported.
@@ -237,6 +283,8 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         chain_at_commit: 0,
         report: RecoveryReport { stop, ..report },
         damage: None,
+        other_version: None,
+        mark_sequence: 0,
     };
     if len < WAL_HEADER_SIZE as u64 {
         return Ok(empty(ScanStop::EmptyWal, report));
@@ -244,7 +292,17 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
     let mut hbuf = [0u8; WAL_HEADER_SIZE];
     file.read_exact_at(0, &mut hbuf)
         .map_err(|e| PagerError::io(path, "reading the WAL header", e))?;
-    let header = match WalHeader::decode(&hbuf) {
+    let header = match WalHeader::decode_any_version(&hbuf) {
+        Ok(h) if h.version != WAL_VERSION => {
+            let why = format!(
+                "WAL format version {}; this build reads version {WAL_VERSION}",
+                h.version
+            );
+            return Ok(WalScan {
+                other_version: Some(h.version),
+                ..empty(ScanStop::InvalidHeader(why), report)
+            });
+        }
         Ok(h) if h.page_size == page_size => h,
         Ok(h) => {
             let why = format!("page size {} but the database has {page_size}", h.page_size);
@@ -253,9 +311,36 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         Err(why) => return Ok(empty(ScanStop::InvalidHeader(why), report)),
     };
 
+    // The mark slots: a slot the file does not reach was never written.
+    let mut mark_slots = [MarkSlotState::Empty; MARK_SLOTS];
+    for (i, state) in mark_slots.iter_mut().enumerate() {
+        let at = format::slot_offset(i);
+        if len >= at + MARK_SLOT_SIZE as u64 {
+            let mut b = [0u8; MARK_SLOT_SIZE];
+            file.read_exact_at(at, &mut b).map_err(|e| {
+                PagerError::io(
+                    path,
+                    format!("reading WAL mark slot {}", format::slot_name(i)),
+                    e,
+                )
+            })?;
+            *state = MarkSlot::decode(&b, &header);
+        }
+    }
+    let newest_slot = mark_slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            MarkSlotState::Valid(m) => Some((i, *m)),
+            _ => None,
+        })
+        .max_by_key(|(_, m)| (m.mark, m.sequence));
+    report.mark_slots = mark_slots;
+    report.durable_mark = newest_slot.map_or(0, |(_, m)| u64::from(m.mark));
+
     let fsize = format::frame_size(page_size);
-    let whole = (len - WAL_HEADER_SIZE as u64) / fsize;
-    let partial = !(len - WAL_HEADER_SIZE as u64).is_multiple_of(fsize);
+    let whole = len.saturating_sub(FRAMES_START) / fsize;
+    let partial = len > FRAMES_START && !(len - FRAMES_START).is_multiple_of(fsize);
     let mut buf = vec![0u8; fsize as usize];
     let mut frames = Vec::with_capacity(whole as usize);
     let mut durable_marks = Vec::with_capacity(whole as usize);
@@ -340,7 +425,11 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
             committed_damage(&frames, &durable_marks, frame)
         }
         _ => None,
-    };
+    }
+    .or_else(|| {
+        newest_slot
+            .and_then(|(slot, m)| slot_damage(slot, m, report.frames_scanned, last_commit, &stop))
+    });
     report.stop = stop;
     Ok(WalScan {
         header: Some(header),
@@ -349,7 +438,49 @@ pub(crate) fn scan(file: &dyn VfsFile, page_size: u32, path: &Path) -> Result<Wa
         chain_at_commit,
         report,
         damage,
+        other_version: None,
+        mark_sequence: newest_slot.map_or(0, |(_, m)| m.sequence),
     })
+}
+
+/// Whether the newest valid mark slot vouches for frames recovery would not
+/// keep: `valid` frames passed every check, `last_commit` is the last kept
+/// frame, and `stop` is why the scan stopped (see the module doc).
+fn slot_damage(
+    slot: usize,
+    m: MarkSlot,
+    valid: u64,
+    last_commit: u64,
+    stop: &ScanStop,
+) -> Option<CommittedDamage> {
+    let mark = u64::from(m.mark);
+    let vouch = format!(
+        "mark slot {}, sequence {}, records frames 1..={mark} as committed and synced",
+        format::slot_name(slot),
+        m.sequence
+    );
+    if valid < mark {
+        // The frame after the valid prefix is where the scan stopped.
+        let what = match stop {
+            ScanStop::SaltMismatch { .. } => "the frame carries another generation's salts",
+            ScanStop::ChecksumMismatch { .. } => "the frame fails the checksum chain",
+            ScanStop::PartialFrame { .. } => "the file ends inside the frame",
+            _ => "the file ends before the frame",
+        };
+        Some(CommittedDamage {
+            frame: valid + 1,
+            why: format!("{vouch}, but {what}"),
+        })
+    } else if last_commit < mark {
+        // Only a forged slot (or a checksum collision) gets here: the
+        // frames hold, but frame `mark` is not the commit frame it was.
+        Some(CommittedDamage {
+            frame: mark,
+            why: format!("{vouch}, but that frame is not a commit frame"),
+        })
+    } else {
+        None
+    }
 }
 
 /// Whether a later frame vouches for `broken`, the frame that ended the
@@ -391,17 +522,20 @@ pub(crate) struct HeaderlessWal {
 /// frame of page 1 (the header page). If it is newer than the main file's,
 /// the WAL held commits that the main file lacks, and ignoring the WAL
 /// would lose them. Also counts the intact frames: a torn reset leaves old
-/// intact frames, garbage leaves none.
+/// intact frames, garbage leaves none. `frames_start` is where frame 1
+/// starts ([`FRAMES_START`], or an older format's, see
+/// [`format::frames_start_of`]).
 pub(crate) fn headerless_wal(
     file: &dyn VfsFile,
     page_size: u32,
     path: &Path,
+    frames_start: u64,
 ) -> Result<HeaderlessWal> {
     let len = file
         .len()
         .map_err(|e| PagerError::io(path, "reading the WAL's length", e))?;
     let fsize = format::frame_size(page_size);
-    let whole = len.saturating_sub(WAL_HEADER_SIZE as u64) / fsize;
+    let whole = len.saturating_sub(frames_start) / fsize;
     let mut buf = vec![0u8; fsize as usize];
     let mut found = HeaderlessWal {
         whole_frames: whole,
@@ -409,7 +543,8 @@ pub(crate) fn headerless_wal(
         newest_commit: None,
     };
     for n in 1..=whole {
-        file.read_exact_at(format::frame_offset(n, page_size), &mut buf)
+        let at = format::frame_offset_from(frames_start, n, page_size);
+        file.read_exact_at(at, &mut buf)
             .map_err(|e| PagerError::io(path, format!("reading WAL frame {n}"), e))?;
         let fh = FrameHeader::decode(&buf);
         let image = &buf[FRAME_HEADER_SIZE..];

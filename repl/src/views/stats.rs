@@ -64,6 +64,7 @@ pub fn stats(pager: &Pager) -> Result<String> {
         "  ",
     ));
     let sync = match pager.synchronous() {
+        Synchronous::Extra => "extra",
         Synchronous::Full => "full",
         Synchronous::Normal => "normal",
         Synchronous::Off => "off",

@@ -13,6 +13,13 @@
 //!
 //! * the WAL header: page size, checkpoint sequence (how many resets so
 //!   far) and the two salts every frame of this generation copies;
+//! * the two mark slots: under `synchronous = extra` every commit, once
+//!   its frames are fsynced, records in one of them (alternately A and B,
+//!   by sequence number) how many frames are durable, and fsyncs again;
+//!   recovery then treats damage to any of those frames, the last
+//!   commit's included, as an error rather than a torn write. A slot
+//!   written before the last reset carries the old salts and is ignored;
+//!   in the other modes the slots stay empty;
 //! * this generation's marks: frames written, committed (what readers can
 //!   see), backfilled (already in the main file); and the active readers'
 //!   snapshots: a reader sees the frames up to its snapshot, and a
@@ -36,7 +43,7 @@
 use super::{Align, Cell, Table, plural};
 use crate::error::Result;
 use crate::style::{Color, Style};
-use walnut_pager::{Pager, WalFrameInfo};
+use walnut_pager::{MarkSlotState, Pager, WalFrameInfo};
 
 /// WALs with more frames than this are cut in the middle.
 const SHOW_ALL: usize = 200;
@@ -59,6 +66,7 @@ pub fn wal(pager: &Pager, style: Style) -> Result<String> {
         "header: page size {}, checkpoint sequence {}, salts {:#010x} {:#010x}\n",
         h.page_size, h.checkpoint_seq, h.salt1, h.salt2
     ));
+    out.push_str(&mark_slots_lines(&report.mark_slots));
     out.push_str(&format!(
         "this generation: {} written, {} committed, {} in the main file\n",
         plural(status.written_frames, "frame", "frames"),
@@ -121,6 +129,18 @@ pub fn wal(pager: &Pager, style: Style) -> Result<String> {
     }
     out.push_str(&format!("\n  and stops: {}\n", report.stop));
     Ok(out)
+}
+
+/// One line per mark slot, or one line if neither was ever written.
+fn mark_slots_lines(slots: &[MarkSlotState]) -> String {
+    if slots.iter().all(|s| *s == MarkSlotState::Empty) {
+        return "mark slots: empty (only synchronous = extra writes them)\n".to_string();
+    }
+    let mut out = String::new();
+    for (name, slot) in ['A', 'B'].iter().zip(slots) {
+        out.push_str(&format!("mark slot {name}: {slot}\n"));
+    }
+    out
 }
 
 fn readers_line(snapshots: &[u64], committed: u64) -> String {
