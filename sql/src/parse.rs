@@ -1540,18 +1540,19 @@ impl Translator<'_> {
         let from = match from.as_slice() {
             [] => None,
             [first, rest @ ..] => {
-                let head = self.table_in_from(&first.relation)?;
+                let head = self.head_of_from(&first.relation, &mut joins)?;
                 for j in &first.joins {
-                    joins.push(self.join(j)?);
+                    self.join_into(j, &mut joins)?;
                 }
                 for other in rest {
-                    joins.push(ast::Join {
-                        table: self.table_in_from(&other.relation)?,
-                        kind: ast::JoinKind::Inner,
-                        constraint: ast::JoinConstraint::None,
-                    });
+                    let comma = sp::Join {
+                        relation: other.relation.clone(),
+                        global: false,
+                        join_operator: sp::JoinOperator::Join(sp::JoinConstraint::None),
+                    };
+                    self.join_into(&comma, &mut joins)?;
                     for j in &other.joins {
-                        joins.push(self.join(j)?);
+                        self.join_into(j, &mut joins)?;
                     }
                 }
                 Some(head)
@@ -1586,6 +1587,92 @@ impl Translator<'_> {
             recursive: false,
             joins,
         })
+    }
+
+    /// The first item of FROM. A parenthesized join there, `(a JOIN b ON
+    /// ..) JOIN c`, means what it means without the parentheses (joins
+    /// group from the left), so its tables become the first joins.
+    fn head_of_from(
+        &mut self,
+        factor: &sp::TableFactor,
+        joins: &mut Vec<ast::Join>,
+    ) -> Result<TableRef, SqlError> {
+        match factor {
+            sp::TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                if alias.is_some() {
+                    return Err(unsupported("an alias on a parenthesized join"));
+                }
+                let head = self.head_of_from(&table_with_joins.relation, joins)?;
+                for j in &table_with_joins.joins {
+                    self.join_into(j, joins)?;
+                }
+                Ok(head)
+            }
+            other => self.table_in_from(other),
+        }
+    }
+
+    /// One `JOIN` of a FROM clause, added to `joins`. A parenthesized join
+    /// on its right, `x JOIN (a LEFT JOIN b ON c1) ON c2`, is flattened
+    /// when that keeps its meaning: the join into it is inner (or a comma
+    /// or CROSS) and the joins inside it are inner or LEFT. Then `x` times
+    /// `(a LEFT JOIN b)` is `(x JOIN a) LEFT JOIN b`, and the outer
+    /// condition `c2` becomes a condition of `a`'s join, which the planner
+    /// checks wherever the tables it reads are joined (on the whole row if
+    /// it reads `b`). A RIGHT or FULL join inside, or an outer join into
+    /// it, would change meaning and is refused.
+    fn join_into(&mut self, j: &sp::Join, joins: &mut Vec<ast::Join>) -> Result<(), SqlError> {
+        let sp::TableFactor::NestedJoin {
+            table_with_joins,
+            alias,
+        } = &j.relation
+        else {
+            joins.push(self.join(j)?);
+            return Ok(());
+        };
+        if alias.is_some() {
+            return Err(unsupported("an alias on a parenthesized join"));
+        }
+        let refused = || {
+            unsupported(
+                "a parenthesized join holding a RIGHT or FULL join, or on the right of an outer join",
+            )
+        };
+        use sp::JoinOperator as J;
+        let outer_on = match &j.join_operator {
+            J::Join(c) | J::Inner(c) | J::CrossJoin(c) => match c {
+                sp::JoinConstraint::None => None,
+                sp::JoinConstraint::On(e) => Some(e),
+                _ => return Err(refused()),
+            },
+            _ => return Err(refused()),
+        };
+        let start = joins.len();
+        let head = self.head_of_from(&table_with_joins.relation, joins)?;
+        joins.insert(
+            start,
+            ast::Join {
+                table: head,
+                kind: ast::JoinKind::Inner,
+                constraint: ast::JoinConstraint::None,
+            },
+        );
+        for inner in &table_with_joins.joins {
+            self.join_into(inner, joins)?;
+        }
+        if joins[start..]
+            .iter()
+            .any(|x| x.kind.keeps_unmatched_right())
+        {
+            return Err(refused());
+        }
+        if let Some(e) = outer_on {
+            joins[start].constraint = ast::JoinConstraint::On(self.exprs.expr(e)?);
+        }
+        Ok(())
     }
 
     /// One `JOIN` of a FROM clause.
