@@ -19,13 +19,41 @@
 //!
 //! ## Savepoints
 //!
-//! A savepoint spills every private page, then remembers the WAL tail and
-//! checksum chain. Rolling back to it discards the private pages and every
-//! frame written after the mark: everything the transaction did before the
-//! savepoint is in frames at or below the mark, so nothing is lost, and no
-//! before-images need to be kept in memory. The SQL layer wraps each
-//! statement of an explicit transaction in a savepoint, so a failing
-//! statement undoes only itself.
+//! A savepoint remembers the WAL tail and checksum chain, and keeps an
+//! *undo log*: for every page the transaction changes after it, what that
+//! page was at the savepoint, recorded the first time the page is opened
+//! for writing (so a statement that touches one leaf costs one entry,
+//! whatever it does to the leaf):
+//!
+//! ```text
+//!   page was private at the savepoint  -> a copy of its image (memory),
+//!   (even if spilled past the mark since)  read back if it was spilled
+//!   otherwise                          -> nothing to copy: its version at
+//!                                         the savepoint is on disk (a WAL
+//!                                         frame at or below the mark, or
+//!                                         the main file), or it did not
+//!                                         exist yet
+//! ```
+//!
+//! Taking a savepoint writes nothing. Rolling back to it rewinds the WAL
+//! to the mark (frames spilled after it are forgotten, and the next frames
+//! overwrite them) and then puts back what the rewind must not lose:
+//!
+//! 1. each logged page with a copied image becomes that image again, a
+//!    private page; the other logged pages just lose their private copy,
+//!    and the reader sees their version at the mark again;
+//! 2. a page that was private at the savepoint and *not* changed since,
+//!    but spilled after the mark (evicted under memory pressure), is read
+//!    back from its frame before the rewind and becomes private again:
+//!    its image is the transaction's work from before the savepoint.
+//!
+//! Pages private at the savepoint and untouched since are left alone.
+//! Only pages private at the savepoint are ever copied (by the log, or by
+//! step 2), so rolling back holds at most two images per pool frame. The
+//! SQL layer wraps each statement of an explicit transaction in a
+//! savepoint, so a failing statement undoes only itself; this costs one
+//! page copy per page a statement changes, not a spill of every private
+//! page per statement.
 //!
 //! ## Commit
 //!
@@ -46,14 +74,15 @@
 //! not at all, never in part. If it was the mark slot, the next frame write
 //! first rewrites that slot with a true mark: see `WalIo::mark_in_doubt`.)
 
-use crate::error::{PagerError, Result};
+use crate::error::{PageSource, PagerError, Result};
 use crate::guard::{PageMut, PageRef};
 use crate::header::DbHeader;
 use crate::page::{self, PageId, PageType};
 use crate::pager::{CheckpointReport, Shared, Synchronous};
 use crate::pool::{FrameState, PageKey, PageVersion, PoolState};
 use crate::stats::Counters;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The single write transaction.
@@ -63,16 +92,30 @@ use std::sync::Arc;
 pub struct WriteTxn {
     pub(crate) shared: Arc<Shared>,
     page_count: Cell<u32>,
-    savepoints: Vec<SavepointMark>,
+    savepoints: RefCell<Vec<SavepointMark>>,
     next_savepoint: u64,
     finished: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// An open savepoint and its undo log.
+#[derive(Debug)]
 struct SavepointMark {
     id: u64,
+    /// The WAL tail and checksum chain when it was taken.
     tail: u64,
     chain: u32,
+    /// What each page changed since was at the savepoint.
+    undo: HashMap<PageId, Before>,
+}
+
+/// A page as it was when a savepoint was taken.
+#[derive(Debug)]
+enum Before {
+    /// It was private: a copy of its image.
+    Image(Box<[u8]>),
+    /// It was not: its version then is on disk at or below the mark (or
+    /// it did not exist).
+    OnDisk,
 }
 
 /// A point inside a write transaction that it can roll back to.
@@ -99,7 +142,7 @@ impl WriteTxn {
         let txn = WriteTxn {
             shared,
             page_count: Cell::new(0),
-            savepoints: Vec::new(),
+            savepoints: RefCell::new(Vec::new()),
             next_savepoint: 0,
             finished: false,
         };
@@ -142,9 +185,143 @@ impl WriteTxn {
         self.check_range(id)?;
         let frame = {
             let mut st = self.shared.pool.latch();
+            self.log_before_change(&mut st, id)?;
             self.make_private(&mut st, id)?
         };
         self.write_guard(frame, id)
+    }
+
+    /// Records in the newest savepoint's undo log what `id` is now, the
+    /// first time it is changed after that savepoint.
+    fn log_before_change(&self, st: &mut PoolState, id: PageId) -> Result<()> {
+        let mut savepoints = self.savepoints.borrow_mut();
+        let Some(top) = savepoints.last_mut() else {
+            return Ok(());
+        };
+        if top.undo.contains_key(&id) {
+            return Ok(());
+        }
+        let private = PageKey {
+            page: id,
+            version: PageVersion::Private,
+        };
+        let copy = |f: usize| {
+            self.shared.pool.frames[f]
+                .try_read()
+                .map(|data| Before::Image(data.to_vec().into_boxed_slice()))
+                .ok_or(PagerError::PageBorrowed { page: id })
+        };
+        let before = match st.table.get(&private) {
+            Some(&f) => copy(f)?,
+            // Private at the savepoint, then spilled past the mark: the
+            // rewind forgets that frame, so its image is copied too.
+            None => match self.current_key(st, id) {
+                key @ PageKey {
+                    version: PageVersion::Wal(seq),
+                    ..
+                } if seq > top.tail => {
+                    let f = self.shared.fetch(st, key)?;
+                    let before = copy(f);
+                    st.metas[f].pins -= 1;
+                    before?
+                }
+                _ => Before::OnDisk,
+            },
+        };
+        top.undo.insert(id, before);
+        Ok(())
+    }
+
+    /// Rewinds the writer to a savepoint's mark, undoing the pages in
+    /// `logged` (see the module documentation).
+    fn undo_to(&self, tail: u64, chain: u32, logged: &HashMap<PageId, &Before>) -> Result<()> {
+        let sh = &*self.shared;
+        let mut st = sh.pool.latch();
+        // What the rewind must not lose: the copied images, and the newest
+        // frame after the mark of each page not logged (private at the
+        // savepoint, unchanged since, spilled after the mark).
+        let mut put_back: Vec<(PageId, Box<[u8]>)> = logged
+            .iter()
+            .filter_map(|(&id, b)| match b {
+                Before::Image(image) => Some((id, image.clone())),
+                Before::OnDisk => None,
+            })
+            .collect();
+        let spilled_after = sh.wal.state.read().index.newest_between(tail, u64::MAX);
+        for (id, seq) in spilled_after {
+            if logged.contains_key(&id) {
+                continue;
+            }
+            let key = PageKey {
+                page: id,
+                version: PageVersion::Wal(seq),
+            };
+            // Read without taking a frame: a frame taken now could spill a
+            // private page past the mark, where the rewind would lose it.
+            let image = match st.pin_if_present(key) {
+                Some(f) => {
+                    let image = sh.pool.frames[f]
+                        .try_read()
+                        .map(|data| data.to_vec().into_boxed_slice());
+                    st.metas[f].pins -= 1;
+                    image.ok_or(PagerError::PageBorrowed { page: id })?
+                }
+                None => {
+                    let frame = seq - sh.wal.state.read().base;
+                    let mut image = vec![0u8; sh.page_size as usize];
+                    sh.wal.read_image(frame, &mut image)?;
+                    page::verify(&image, id, &sh.wal.path, PageSource::WalFrame(frame))?;
+                    image.into_boxed_slice()
+                }
+            };
+            put_back.push((id, image));
+        }
+        // The rewind: private copies of logged pages, frames past the mark.
+        {
+            let mut io = sh.wal.io.lock();
+            let mut ws = sh.wal.state.write();
+            for f in 0..st.metas.len() {
+                let m = &st.metas[f];
+                let drop = match (m.state, m.key) {
+                    (FrameState::Private, Some(k)) => logged.contains_key(&k.page),
+                    (
+                        FrameState::Spilled,
+                        Some(PageKey {
+                            version: PageVersion::Wal(seq),
+                            ..
+                        }),
+                    ) => seq > tail,
+                    _ => false,
+                };
+                if drop {
+                    st.drop_or_detach(f);
+                }
+            }
+            io.tail = tail;
+            io.chain = chain;
+            ws.index.truncate_after(tail);
+        }
+        // Then the images, as private pages.
+        for (id, image) in put_back {
+            let private = PageKey {
+                page: id,
+                version: PageVersion::Private,
+            };
+            let f = match st.pin_if_present(private) {
+                Some(f) => f,
+                None => {
+                    let f = sh.free_frame(&mut st)?;
+                    st.install(f, private, FrameState::Private);
+                    f
+                }
+            };
+            let written = sh.pool.frames[f].try_write().map(|mut to| {
+                to.copy_from_slice(&image);
+            });
+            st.metas[f].pins -= 1;
+            written.ok_or(PagerError::PageBorrowed { page: id })?;
+        }
+        Ok(())
     }
 
     fn check_range(&self, id: PageId) -> Result<()> {
@@ -255,6 +432,7 @@ impl WriteTxn {
         };
         let frame = {
             let mut st = sh.pool.latch();
+            self.log_before_change(&mut st, id)?;
             let f = match st.pin_if_present(private) {
                 Some(f) => f,
                 None => {
@@ -282,19 +460,20 @@ impl WriteTxn {
         Ok(h)
     }
 
-    /// Marks a point this transaction can roll back to. Every private page
-    /// is spilled to the WAL first.
+    /// Marks a point this transaction can roll back to. Nothing is
+    /// written: pages changed after it are logged as they are first
+    /// changed (see the module documentation).
     pub fn savepoint(&mut self) -> Result<Savepoint> {
-        let sh = &*self.shared;
-        let mut st = sh.pool.latch();
-        let private = st.frames_in(FrameState::Private);
-        sh.spill(&mut st, &private)?;
-        let io = sh.wal.io.lock();
+        let (tail, chain) = {
+            let io = self.shared.wal.io.lock();
+            (io.tail, io.chain)
+        };
         self.next_savepoint += 1;
-        self.savepoints.push(SavepointMark {
+        self.savepoints.borrow_mut().push(SavepointMark {
             id: self.next_savepoint,
-            tail: io.tail,
-            chain: io.chain,
+            tail,
+            chain,
+            undo: HashMap::new(),
         });
         Ok(Savepoint {
             id: self.next_savepoint,
@@ -304,28 +483,62 @@ impl WriteTxn {
     /// Undoes everything done since `sp`; `sp` stays valid (as in SQL's
     /// `ROLLBACK TO`), later savepoints are gone.
     pub fn rollback_to(&mut self, sp: &Savepoint) -> Result<()> {
-        let i = self
-            .savepoints
-            .iter()
-            .position(|m| m.id == sp.id)
-            .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
-        let mark = self.savepoints[i];
-        self.savepoints.truncate(i + 1);
-        self.shared.discard_after(mark.tail, Some(mark.chain));
+        let undone: Vec<SavepointMark> = {
+            let mut savepoints = self.savepoints.borrow_mut();
+            let i = savepoints
+                .iter()
+                .position(|m| m.id == sp.id)
+                .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
+            let undone = savepoints.split_off(i);
+            savepoints.push(SavepointMark {
+                id: sp.id,
+                tail: undone[0].tail,
+                chain: undone[0].chain,
+                undo: HashMap::new(),
+            });
+            undone
+        };
+        // Each page as the oldest log has it.
+        let mut logged: HashMap<PageId, &Before> = HashMap::new();
+        for mark in &undone {
+            for (&id, before) in &mark.undo {
+                logged.entry(id).or_insert(before);
+            }
+        }
+        self.undo_to(undone[0].tail, undone[0].chain, &logged)?;
         let h = self.header()?;
         self.page_count.set(h.page_count);
         Ok(())
     }
 
     /// Forgets `sp` (and every savepoint after it), keeping the changes.
+    /// The savepoint before it, if any, inherits their undo logs (its own
+    /// entries, being older, win).
     pub fn release(&mut self, sp: Savepoint) -> Result<()> {
-        let i = self
-            .savepoints
+        let mut savepoints = self.savepoints.borrow_mut();
+        let i = savepoints
             .iter()
             .position(|m| m.id == sp.id)
             .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
-        self.savepoints.truncate(i);
+        let released = savepoints.split_off(i);
+        if let Some(prev) = savepoints.last_mut() {
+            for mark in released {
+                for (id, before) in mark.undo {
+                    prev.undo.entry(id).or_insert(before);
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// How many page images the open savepoints hold (for tests and views).
+    pub fn savepoint_images(&self) -> usize {
+        self.savepoints
+            .borrow()
+            .iter()
+            .flat_map(|m| m.undo.values())
+            .filter(|b| matches!(b, Before::Image(_)))
+            .count()
     }
 
     /// Commits: after this returns (with `synchronous = full`) the changes

@@ -279,3 +279,49 @@ fn a_second_writer_waits_for_the_busy_timeout() {
         "the second writer saw the first's commit"
     );
 }
+
+#[test]
+fn a_savepoint_writes_nothing_and_its_rollback_keeps_earlier_work_spilled_past_it() {
+    let vfs = Arc::new(SimVfs::new(5));
+    // Four frames: the twelve pages below cannot all stay in the pool.
+    let pager = open(&vfs, 4);
+    let ids = seed(&pager, 12, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    // Work before the savepoint, private (and some of it spilled later).
+    for &id in &ids[..6] {
+        tx.page_mut(id).expect("write").body_mut().fill(2);
+    }
+    let spills = pager.stats().spills;
+    let sp = tx.savepoint().expect("savepoint");
+    assert_eq!(
+        pager.stats().spills,
+        spills,
+        "taking a savepoint spills nothing"
+    );
+    // After it: the other pages change, which evicts (spills) the earlier
+    // private pages past the savepoint's mark; then one earlier page changes.
+    for &id in &ids[6..] {
+        tx.page_mut(id).expect("write").body_mut().fill(3);
+    }
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(4);
+    assert!(
+        pager.stats().spills > spills,
+        "the test must spill past the mark"
+    );
+    tx.rollback_to(&sp).expect("rollback to");
+    for &id in &ids[..6] {
+        assert_eq!(tx.page(id).expect("page").body()[0], 2, "page {id}: kept");
+    }
+    for &id in &ids[6..] {
+        assert_eq!(tx.page(id).expect("page").body()[0], 1, "page {id}: undone");
+    }
+    tx.commit().expect("commit");
+    drop(pager);
+    let pager = open(&vfs, 4);
+    for &id in &ids[..6] {
+        assert_eq!(first_byte(&pager, id), 2, "page {id} after reopening");
+    }
+    for &id in &ids[6..] {
+        assert_eq!(first_byte(&pager, id), 1, "page {id} after reopening");
+    }
+}
