@@ -54,6 +54,7 @@ use crate::{compound, ddl, dml};
 use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use walnut_btree::PageSource;
 use walnut_pager::{
     OsVfs, Pager, PagerOptions, PagerStats, ReadTxn, SimVfs, Synchronous, Vfs, WriteTxn,
@@ -197,6 +198,10 @@ enum Txn {
 pub struct Session {
     shared: Arc<Shared>,
     txn: Mutex<Txn>,
+    /// Whether the open write transaction ran a statement that may have
+    /// changed the schema: until it ends, its schema is its own and stays
+    /// out of the shared cache.
+    schema_changed: std::sync::atomic::AtomicBool,
 }
 
 /// An open database. See the module documentation.
@@ -244,6 +249,7 @@ impl Database {
             main: Session {
                 shared,
                 txn: Mutex::new(Txn::None),
+                schema_changed: std::sync::atomic::AtomicBool::new(false),
             },
         })
     }
@@ -253,6 +259,7 @@ impl Database {
         Session {
             shared: self.main.shared.clone(),
             txn: Mutex::new(Txn::None),
+            schema_changed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -431,22 +438,39 @@ impl Session {
                     .collect();
                 Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
             }),
-            write => self.with_write(&mut txn, |tx, schema| {
-                let changes = write_statement(
-                    tx,
-                    schema,
-                    write,
-                    &slots,
-                    &params,
-                    &parsed.text,
-                    parsed.index_hint.as_ref(),
-                )?;
-                Ok(rows_of(Vec::new(), Vec::new(), changes))
-            }),
+            write => {
+                let result = self.with_write(&mut txn, |tx, schema| {
+                    let changes = write_statement(
+                        tx,
+                        schema,
+                        write,
+                        &slots,
+                        &params,
+                        &parsed.text,
+                        parsed.index_hint.as_ref(),
+                    )?;
+                    Ok(rows_of(Vec::new(), Vec::new(), changes))
+                });
+                // Anything but INSERT, UPDATE or DELETE may change the
+                // schema (a failed statement too: counted, to be safe).
+                if !matches!(write, Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) {
+                    self.schema_changed.store(true, Ordering::Relaxed);
+                }
+                result
+            }
         }
     }
 
+    /// The schema a write transaction sees: the committed one (shared
+    /// cache) until it changes the schema itself.
+    fn write_schema(&self, w: &WriteTxn) -> Result<Arc<Schema>> {
+        let committed = !self.schema_changed.load(Ordering::Relaxed);
+        self.schema(w, committed)
+    }
+
     /// The schema as `src` sees it, from the shared cache when it can be.
+    /// `committed`: `src` sees only committed schema changes, so what it
+    /// loads may fill the cache.
     fn schema(&self, src: &dyn PageSource, committed: bool) -> Result<Arc<Schema>> {
         let cookie = src.db_header()?.schema_cookie;
         if let Some(s) = &*self.shared.schema.lock()
@@ -483,7 +507,7 @@ impl Session {
                 f(pager, r, &schema)
             }
             Txn::Writing(pager, w) => {
-                let schema = self.schema(w, false)?;
+                let schema = self.write_schema(w)?;
                 f(pager, w, &schema)
             }
             Txn::Begun => Err(Error::Transaction("transaction state lost".into())),
@@ -499,7 +523,9 @@ impl Session {
             Txn::None => {
                 let pager = self.pager();
                 let w = pager.begin_write()?;
-                let schema = self.schema(&w, false)?;
+                // Its own transaction: nothing changed the schema yet.
+                self.schema_changed.store(false, Ordering::Relaxed);
+                let schema = self.schema(&w, true)?;
                 match f(&w, &schema) {
                     Ok(v) => {
                         w.commit()?;
@@ -514,6 +540,7 @@ impl Session {
             Txn::Begun => {
                 let pager = self.pager();
                 let w = pager.begin_write()?;
+                self.schema_changed.store(false, Ordering::Relaxed);
                 *txn = Txn::Writing(pager, w);
                 self.statement_in(txn, f)
             }
@@ -535,6 +562,7 @@ impl Session {
                     ));
                 }
                 drop(r);
+                self.schema_changed.store(false, Ordering::Relaxed);
                 *txn = Txn::Writing(pager, w);
                 self.statement_in(txn, f)
             }
@@ -556,7 +584,7 @@ impl Session {
             return Err(Error::Transaction("transaction state lost".into()));
         };
         let sp = w.savepoint()?;
-        let schema = self.schema(w, false)?;
+        let schema = self.write_schema(w)?;
         match f(w, &schema) {
             Ok(v) => {
                 w.release(sp)?;

@@ -320,3 +320,42 @@ fn data_survives_close_and_reopen() {
         .expect_err("unique");
     assert_eq!(err.to_string(), "UNIQUE constraint failed: t.name");
 }
+
+#[test]
+fn a_transaction_sees_its_own_schema_changes_and_no_session_sees_rolled_back_ones() {
+    let db = Database::open_in_memory().expect("open");
+    let other = db.session();
+    db.execute("CREATE TABLE t(a)", ()).expect("create t");
+    // Inside BEGIN, DDL is the transaction's own until COMMIT.
+    db.execute_batch("BEGIN; CREATE TABLE gone(x); INSERT INTO gone VALUES (1);")
+        .expect("ddl in a transaction");
+    assert_eq!(
+        ints(db.query("SELECT x FROM gone", ()).expect("own")),
+        [[1]]
+    );
+    assert!(
+        other.query("SELECT x FROM gone", ()).is_err(),
+        "not committed"
+    );
+    db.execute("ROLLBACK", ()).expect("rollback");
+    // The same schema cookie comes back with a different table: the
+    // rolled-back schema must not be served from any cache.
+    db.execute_batch("BEGIN; CREATE TABLE kept(y, z); INSERT INTO kept VALUES (2, 3); COMMIT;")
+        .expect("second transaction");
+    for s in [db.main_session(), &other] {
+        assert!(s.query("SELECT x FROM gone", ()).is_err());
+        assert_eq!(
+            ints(s.query("SELECT y, z FROM kept", ()).expect("kept")),
+            [[2, 3]]
+        );
+    }
+    // Plain writes after DDL see the new table (and fill the cache).
+    for i in 0..3 {
+        db.execute("INSERT INTO kept VALUES (?, 0)", &[Value::from(i)])
+            .expect("insert");
+    }
+    assert_eq!(
+        ints(other.query("SELECT count(*) FROM kept", ()).expect("count")),
+        [[4]]
+    );
+}
