@@ -392,9 +392,19 @@ impl Shell {
         if self.switches.echo {
             let _ = writeln!(self.out(), "{sql};");
         }
-        let before = self.db.as_ref().map(|db| db.stats());
+        // What `.trace` and `.timer` measure, taken only when they are on
+        // (reading the CPU times is a system call per statement).
+        let before = if self.switches.trace {
+            self.db.as_ref().map(|db| db.stats())
+        } else {
+            None
+        };
         let started = Instant::now();
-        let cpu_before = cpu_times();
+        let cpu_before = if self.switches.timer {
+            cpu_times()
+        } else {
+            Default::default()
+        };
         let result = self.execute_and_print(sql);
         let elapsed = started.elapsed();
         let flow = match result {
