@@ -21,8 +21,9 @@
 //!      03 61 62 63 schema: length 3, then the bytes
 //! ```
 //!
-//! The kinds are Table (0), Index (1) and View (2). A view owns no tree:
-//! its root is 0 and it is only its schema bytes.
+//! The kinds are Table (0), Index (1), View (2) and Trigger (3). Views and
+//! triggers own no tree: their root is 0 and they are only their schema
+//! bytes ([`EntryKind::owns_tree`]).
 
 use crate::error::{BTreeError, Result};
 use crate::source::PageSource;
@@ -40,6 +41,16 @@ pub enum EntryKind {
     /// No tree at all: an object that is only its schema (a SQL view).
     /// Its root is 0.
     View,
+    /// No tree either: a SQL trigger, only its schema. Its root is 0.
+    Trigger,
+}
+
+impl EntryKind {
+    /// Whether an entry of this kind has a tree of its own (tables and
+    /// indexes do; views and triggers are only their schema, root 0).
+    pub fn owns_tree(self) -> bool {
+        matches!(self, EntryKind::Table | EntryKind::Index)
+    }
 }
 
 /// One catalog entry.
@@ -121,7 +132,7 @@ impl Catalog {
     }
 
     /// Records `name` as an object without a tree (root 0), such as a
-    /// view.
+    /// view or a trigger.
     pub fn create_entry(tx: &WriteTxn, name: &str, kind: EntryKind, schema: &[u8]) -> Result<()> {
         let catalog = Catalog::tree_or_create(tx)?;
         if catalog.contains(tx, name.as_bytes())? {
@@ -236,5 +247,15 @@ mod tests {
         };
         let bytes3 = view.encode().expect("encode");
         insta::assert_snapshot!(format!("{bytes3:02x?}"), @"[02, 00, 01, 76]");
+        let trigger = CatalogEntry {
+            kind: EntryKind::Trigger,
+            root: 0,
+            schema: b"r".to_vec(),
+        };
+        let bytes4 = trigger.encode().expect("encode");
+        insta::assert_snapshot!(format!("{bytes4:02x?}"), @"[03, 00, 01, 72]");
+        assert_eq!(CatalogEntry::decode(&bytes4, "r").expect("decode"), trigger);
+        assert!(!EntryKind::Trigger.owns_tree() && !EntryKind::View.owns_tree());
+        assert!(EntryKind::Table.owns_tree() && EntryKind::Index.owns_tree());
     }
 }

@@ -69,7 +69,7 @@
 //! [`crate::Catalog::list`], so that one unreadable catalog page costs the
 //! entries on that page, not the whole check.
 
-use crate::catalog::{CatalogEntry, EntryKind};
+use crate::catalog::CatalogEntry;
 use crate::cell::{self, Layout};
 use crate::dump::short_key;
 use crate::error::Result;
@@ -172,8 +172,8 @@ pub fn check_database<S: PageSource + ?Sized>(
         for (key, value) in entries {
             let name = String::from_utf8_lossy(&key).into_owned();
             match value.map(|v| CatalogEntry::decode(&v, &name)) {
-                // An object without a tree (a view) owns no pages.
-                Some(Ok(entry)) if entry.root == 0 && entry.kind == EntryKind::View => {}
+                // An object without a tree (a view, a trigger) owns no pages.
+                Some(Ok(entry)) if entry.root == 0 && !entry.kind.owns_tree() => {}
                 Some(Ok(entry)) => {
                     roots.insert(entry.root);
                     trees.push((format!("tree {name:?}"), BTree::open(entry.root)));

@@ -31,7 +31,7 @@ impl WalnutEngine {
 fn is_runtime(e: &Error) -> bool {
     matches!(
         e,
-        Error::Eval(_) | Error::DatatypeMismatch | Error::Constraint { .. }
+        Error::Eval(_) | Error::DatatypeMismatch | Error::Constraint { .. } | Error::Raised { .. }
     )
 }
 

@@ -82,7 +82,7 @@ use crate::pager::{CheckpointReport, Shared, Synchronous};
 use crate::pool::{FrameState, PageKey, PageVersion, PoolState};
 use crate::stats::Counters;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The single write transaction.
@@ -104,8 +104,10 @@ struct SavepointMark {
     /// The WAL tail and checksum chain when it was taken.
     tail: u64,
     chain: u32,
-    /// What each page changed since was at the savepoint.
-    undo: HashMap<PageId, Before>,
+    /// What each page changed since was at the savepoint (ordered, so
+    /// that a rollback does the same I/O every time: the crash tests
+    /// replay workloads operation by operation).
+    undo: BTreeMap<PageId, Before>,
 }
 
 /// A page as it was when a savepoint was taken.
@@ -234,7 +236,7 @@ impl WriteTxn {
 
     /// Rewinds the writer to a savepoint's mark, undoing the pages in
     /// `logged` (see the module documentation).
-    fn undo_to(&self, tail: u64, chain: u32, logged: &HashMap<PageId, &Before>) -> Result<()> {
+    fn undo_to(&self, tail: u64, chain: u32, logged: &BTreeMap<PageId, &Before>) -> Result<()> {
         let sh = &*self.shared;
         let mut st = sh.pool.latch();
         // What the rewind must not lose: the copied images, and the newest
@@ -473,7 +475,7 @@ impl WriteTxn {
             id: self.next_savepoint,
             tail,
             chain,
-            undo: HashMap::new(),
+            undo: BTreeMap::new(),
         });
         Ok(Savepoint {
             id: self.next_savepoint,
@@ -494,12 +496,12 @@ impl WriteTxn {
                 id: sp.id,
                 tail: undone[0].tail,
                 chain: undone[0].chain,
-                undo: HashMap::new(),
+                undo: BTreeMap::new(),
             });
             undone
         };
         // Each page as the oldest log has it.
-        let mut logged: HashMap<PageId, &Before> = HashMap::new();
+        let mut logged: BTreeMap<PageId, &Before> = BTreeMap::new();
         for mark in &undone {
             for (&id, before) in &mark.undo {
                 logged.entry(id).or_insert(before);

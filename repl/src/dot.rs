@@ -472,11 +472,15 @@ fn print_columns(shell: &mut Shell, names: &[String]) -> Result<()> {
     print(shell, &text)
 }
 
+/// `.tables`: the tables and views of main, and the session's TEMP views
+/// as `temp.name`, sorted, as sqlite3 lists them.
 fn tables(shell: &mut Shell, pattern: &str) -> Result<()> {
     let names = names(
         shell,
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') \
-         AND name NOT LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1",
+         AND name NOT LIKE 'sqlite_%' AND name LIKE ?1 \
+         UNION ALL SELECT 'temp.' || name FROM sqlite_temp_master \
+         WHERE type IN ('table', 'view') AND name LIKE ?1 ORDER BY 1",
         pattern,
     )?;
     print_columns(shell, &names)
@@ -491,33 +495,69 @@ fn indexes(shell: &mut Shell, table: &str) -> Result<()> {
     print_columns(shell, &names)
 }
 
+/// `.schema`: the text of every object of main, then of the session's
+/// TEMP objects, each as sqlite3 shows it: a TEMP object's name prefixed
+/// with `temp.`, a view followed by a comment naming its columns.
 fn schema(shell: &mut Shell, pattern: &str) -> Result<()> {
     let db = shell.db()?;
-    let rows: Vec<Vec<Value>> = db
-        .query(
-            "SELECT sql, type, name FROM sqlite_master WHERE sql IS NOT NULL \
-             AND (tbl_name LIKE ?1 OR name LIKE ?1)",
-            &[Value::Text(pattern.to_string())],
-        )?
-        .collect();
     let mut text = String::new();
-    for row in rows {
-        let [Value::Text(sql), Value::Text(kind), Value::Text(name)] = row.as_slice() else {
-            continue;
-        };
-        text.push_str(sql);
-        // sqlite3 notes a view's columns, which its SELECT may not name.
-        if kind == "view"
-            && let Ok(rows) = db.query(
-                &format!("SELECT * FROM \"{}\" LIMIT 0", name.replace('"', "\"\"")),
-                (),
-            )
-        {
-            text.push_str(&format!("\n/* {name}({}) */", rows.columns().join(",")));
+    for (master, prefix) in [("sqlite_master", ""), ("sqlite_temp_master", "temp.")] {
+        let rows: Vec<Vec<Value>> = db
+            .query(
+                &format!(
+                    "SELECT sql, type, name FROM {master} WHERE sql IS NOT NULL \
+                     AND (tbl_name LIKE ?1 OR name LIKE ?1)"
+                ),
+                &[Value::Text(pattern.to_string())],
+            )?
+            .collect();
+        for row in rows {
+            let [Value::Text(sql), Value::Text(kind), Value::Text(name)] = row.as_slice() else {
+                continue;
+            };
+            text.push_str(&with_schema_name(sql, prefix));
+            // sqlite3 notes a view's columns, which its SELECT may not name.
+            if kind == "view"
+                && let Ok(rows) = db.query(
+                    &format!("SELECT * FROM \"{}\" LIMIT 0", name.replace('"', "\"\"")),
+                    (),
+                )
+            {
+                text.push_str(&format!(
+                    "\n/* {prefix}{name}({}) */",
+                    rows.columns().join(",")
+                ));
+            }
+            text.push_str(";\n");
         }
-        text.push_str(";\n");
     }
     print(shell, &text)
+}
+
+/// A CREATE statement with `prefix` (`temp.`) put before the object's
+/// name, as sqlite3's `.schema` shows the objects of a schema other than
+/// main: `CREATE VIEW v AS ...` becomes `CREATE VIEW temp.v AS ...`.
+fn with_schema_name(sql: &str, prefix: &str) -> String {
+    if prefix.is_empty() {
+        return sql.to_string();
+    }
+    for kind in [
+        "TABLE",
+        "INDEX",
+        "UNIQUE INDEX",
+        "TRIGGER",
+        "VIEW",
+        "VIRTUAL TABLE",
+    ] {
+        if let Some(rest) = sql
+            .strip_prefix("CREATE ")
+            .and_then(|r| r.strip_prefix(kind))
+            .and_then(|r| r.strip_prefix(' '))
+        {
+            return format!("CREATE {kind} {prefix}{rest}");
+        }
+    }
+    sql.to_string()
 }
 
 fn dump(shell: &mut Shell, table: Option<&str>) -> Result<()> {

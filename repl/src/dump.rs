@@ -13,7 +13,7 @@
 //! INSERT INTO t VALUES(2,X'00ff',replace('a\nb','\n',char(10)));
 //! CREATE TABLE IF NOT EXISTS "odd name"(x);               -- see "Tables" below
 //! INSERT INTO "odd name" VALUES(NULL);
-//! CREATE INDEX i ON t(a, b);                               -- indexes and views after all tables
+//! CREATE INDEX i ON t(a, b);                               -- indexes, triggers and views after all tables
 //! COMMIT;
 //! ```
 //!
@@ -33,6 +33,10 @@
 //! rowids 1, 2, 3... in the same order when the script runs.
 //! The automatic indexes (`sqlite_autoindex_*`, made by PRIMARY KEY and
 //! UNIQUE constraints) have no text: the `CREATE TABLE` remakes them.
+//! Indexes, triggers and views follow all the tables, in creation order,
+//! each as its stored text (a trigger goes after its table's rows, so
+//! loading the script does not fire it). The session's TEMP objects are
+//! not written, as sqlite3 writes only main.
 //!
 //! # Values: how each one reads back exactly
 //!
@@ -70,10 +74,11 @@
 //!
 //! With a pattern, only the objects whose name matches it with `LIKE`
 //! (case-insensitive for ASCII, `%` and `_` wildcards, `\` escapes) are
-//! written, plus the indexes of every table it matches. sqlite3 3.40
-//! matches every object by its own name only, so its `.dump t` leaves out
-//! `t`'s indexes (older sqlite3 versions matched by table and kept them);
-//! the union of the two keeps a table restorable with its indexes. A
+//! written, plus the indexes and triggers of every table it matches.
+//! sqlite3 3.40 matches every object by its own name only, so its `.dump t`
+//! leaves out `t`'s indexes and triggers (older sqlite3 versions matched by
+//! table and kept them); the union of the two keeps a table restorable
+//! with its indexes and triggers. A
 //! pattern that matches nothing writes just the frame
 //! (`PRAGMA`/`BEGIN`/`COMMIT`), as sqlite3 does.
 //!
@@ -134,7 +139,7 @@ fn dump_in_snapshot(db: &Database, pattern: Option<&str>, out: &mut dyn Write) -
         None => true,
         Some(p) => {
             let like = |s: &str| walnut_sql::like::like(p, s, Some('\\'));
-            like(&o.name) || (o.kind == "index" && like(&o.tbl_name))
+            like(&o.name) || ((o.kind == "index" || o.kind == "trigger") && like(&o.tbl_name))
         }
     };
 
@@ -166,10 +171,11 @@ fn dump_in_snapshot(db: &Database, pattern: Option<&str>, out: &mut dyn Write) -
             out.write_all(line.as_bytes())?;
         }
     }
-    // Then indexes and views, in creation order, as sqlite3 dumps them.
+    // Then indexes, triggers and views, in creation order, as sqlite3
+    // dumps them.
     for o in objects
         .iter()
-        .filter(|o| (o.kind == "index" || o.kind == "view") && matches(o))
+        .filter(|o| matches!(o.kind.as_str(), "index" | "trigger" | "view") && matches(o))
     {
         let Some(sql) = &o.sql else { continue };
         // sqlite3 ends the statement on a line of its own when the text

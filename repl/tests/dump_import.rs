@@ -144,6 +144,12 @@ CREATE INDEX nums_i_r ON nums(i, r DESC);
 CREATE UNIQUE INDEX texts_t ON texts(t);
 CREATE INDEX "odd index" ON "odd ""name"""("y z");
 CREATE INDEX order_group ON [order]("group", id);
+CREATE TABLE audit(id INTEGER, what TEXT);
+CREATE TRIGGER nums_audit AFTER INSERT ON nums BEGIN INSERT INTO audit VALUES (new.id, 'insert'); END;
+CREATE VIEW noted AS SELECT t FROM texts WHERE note IS NOT NULL;
+CREATE TRIGGER noted_insert INSTEAD OF INSERT ON noted BEGIN
+  INSERT INTO texts(t, note) VALUES (new.t, 'via the view'); -- a comment; to the end of the line
+END;
 "#;
 
 #[test]
@@ -154,7 +160,7 @@ fn dump_loads_into_sqlite_with_the_same_answers() -> TestResult {
     conn.execute_batch(&text)?;
 
     let queries = table_queries(&db)?;
-    assert_eq!(queries.len(), 2 * 7, "seven tables");
+    assert_eq!(queries.len(), 2 * 8, "eight tables");
     for (what, sql) in &queries {
         assert_same_rows(what, &walnut_rows(&db, sql)?, &sqlite_rows(&conn, sql)?);
     }

@@ -102,6 +102,30 @@ fn tables_schema_and_indexes() {
     );
 }
 
+/// Triggers and the session's TEMP objects, as sqlite3 3.40 shows them:
+/// `.schema` lists main's objects in creation order, then the TEMP ones
+/// named `temp.x`; `.tables` lists TEMP views as `temp.x`; `.dump` writes
+/// triggers with indexes and views after the tables' rows, and only main.
+#[test]
+fn triggers_and_temp_objects_in_tables_schema_and_dump() {
+    assert_session!(
+        "triggers_temp_schema_dump",
+        session(
+            "CREATE TABLE t(a, b);\n\
+             CREATE INDEX ti ON t(a);\n\
+             CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;\n\
+             CREATE TABLE u(x);\n\
+             CREATE VIEW v AS SELECT a FROM t;\n\
+             CREATE TRIGGER vr INSTEAD OF INSERT ON v BEGIN INSERT INTO t VALUES(new.a, 0); END;\n\
+             CREATE TEMP VIEW tv AS SELECT x FROM u;\n\
+             CREATE TEMP TRIGGER ttr AFTER INSERT ON u BEGIN SELECT 2; END;\n\
+             INSERT INTO t VALUES(1,2);\n\
+             INSERT INTO v VALUES(5);\n\
+             .tables\n.schema\n.schema u\n.dump\n.dump t\n"
+        )
+    );
+}
+
 #[test]
 fn help_lists_every_command() {
     assert_session!("help", session(".help\n.help im\n.help nosuch\n"));

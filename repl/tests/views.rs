@@ -140,7 +140,8 @@ fn wal_view_with_a_reader_spills_and_an_old_generation() {
     db.execute("INSERT INTO t VALUES (101)", ())
         .expect("insert");
     db.execute("BEGIN", ()).expect("begin");
-    for _ in 0..4 {
+    // More pages than the pool's 16 frames: the transaction spills.
+    for _ in 0..8 {
         db.execute(
             "INSERT INTO t VALUES (?)",
             &[Value::from("spill ".repeat(500))],

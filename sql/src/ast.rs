@@ -133,6 +133,39 @@ pub enum Expr {
         /// `NOT IN`.
         negated: bool,
     },
+    /// `RAISE(IGNORE)` or `RAISE(ABORT|FAIL|ROLLBACK, message)`: only in a
+    /// trigger program (see [`crate::trigger_program`]).
+    Raise {
+        /// What it does.
+        action: RaiseAction,
+        /// The error message (empty for IGNORE).
+        message: String,
+    },
+}
+
+/// What `RAISE(...)` does (see [`crate::trigger_program`] for the effects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaiseAction {
+    /// Skip the rest of the current row: its change and its later triggers.
+    Ignore,
+    /// Fail and end the transaction, undoing all of it.
+    Rollback,
+    /// Fail and undo the statement (the transaction stays).
+    Abort,
+    /// Fail and keep what the statement changed before the failure.
+    Fail,
+}
+
+impl RaiseAction {
+    /// The keyword.
+    pub fn sql(self) -> &'static str {
+        match self {
+            RaiseAction::Ignore => "IGNORE",
+            RaiseAction::Rollback => "ROLLBACK",
+            RaiseAction::Abort => "ABORT",
+            RaiseAction::Fail => "FAIL",
+        }
+    }
 }
 
 /// A parameter reference.
@@ -252,11 +285,35 @@ pub struct CreateTable {
     pub primary_key_position: usize,
 }
 
-/// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS select`.
+/// The database an object lives in: the file (`main`), or the session's
+/// own TEMP schema (see [`crate::temp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaName {
+    /// `main`: the database file.
+    Main,
+    /// `temp`: the session's TEMP objects, never written to the file.
+    Temp,
+}
+
+impl SchemaName {
+    /// The name as SQL writes it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            SchemaName::Main => "main",
+            SchemaName::Temp => "temp",
+        }
+    }
+}
+
+/// `CREATE [TEMP] VIEW [IF NOT EXISTS] [schema.]name [(columns)] AS select`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateView {
     /// The view's name.
     pub name: String,
+    /// `TEMP` / `TEMPORARY` was written.
+    pub temp: bool,
+    /// The schema the name was qualified with (`temp.v`), if any.
+    pub schema: Option<SchemaName>,
     /// Its column names, if listed (else the SELECT's).
     pub columns: Vec<String>,
     /// The SELECT.
@@ -281,10 +338,25 @@ pub enum Statement {
     CreateIndex(CreateIndex),
     /// `CREATE VIEW [IF NOT EXISTS] name [(columns)] AS select`.
     CreateView(CreateView),
-    /// `DROP VIEW [IF EXISTS] name`.
+    /// `DROP VIEW [IF EXISTS] [schema.]name`.
     DropView {
         /// The view.
         name: String,
+        /// The schema it was qualified with, if any (else TEMP is searched
+        /// first, then main).
+        schema: Option<SchemaName>,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// `CREATE [TEMP] TRIGGER ...`.
+    CreateTrigger(CreateTrigger),
+    /// `DROP TRIGGER [IF EXISTS] [schema.]name`.
+    DropTrigger {
+        /// The trigger.
+        name: String,
+        /// The schema it was qualified with, if any (else TEMP is searched
+        /// first, then main).
+        schema: Option<SchemaName>,
         /// `IF EXISTS`.
         if_exists: bool,
     },
@@ -338,6 +410,83 @@ pub enum Statement {
     Reindex(Option<String>),
 }
 
+/// When a trigger's program runs, relative to the change of the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerTiming {
+    /// `BEFORE` (also when no timing is written): before the row changes.
+    Before,
+    /// `AFTER`: once the row has changed.
+    After,
+    /// `INSTEAD OF`: in place of the change (only on views).
+    InsteadOf,
+}
+
+impl TriggerTiming {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            TriggerTiming::Before => "BEFORE",
+            TriggerTiming::After => "AFTER",
+            TriggerTiming::InsteadOf => "INSTEAD OF",
+        }
+    }
+}
+
+/// What changes a trigger fires for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// `DELETE`.
+    Delete,
+    /// `INSERT`.
+    Insert,
+    /// `UPDATE [OF columns]`: an empty list is any UPDATE; otherwise an
+    /// UPDATE that assigns one of the columns.
+    Update(Vec<String>),
+}
+
+/// One statement of a trigger's program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerStep {
+    /// An INSERT (never `DEFAULT VALUES`).
+    Insert(Insert),
+    /// An UPDATE.
+    Update(Update),
+    /// A DELETE.
+    Delete(Delete),
+    /// A SELECT, whose rows are thrown away (it runs for its effects: a
+    /// `RAISE()`, say).
+    Select {
+        /// The query.
+        select: Box<Select>,
+        /// Its `INDEXED BY` / `NOT INDEXED`.
+        index_hint: Option<IndexHint>,
+    },
+}
+
+/// `CREATE [TEMP] TRIGGER [IF NOT EXISTS] [schema.]name [BEFORE|AFTER|INSTEAD OF]
+/// event ON table [FOR EACH ROW] [WHEN expr] BEGIN step; ... END`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTrigger {
+    /// The trigger's name.
+    pub name: String,
+    /// `TEMP` / `TEMPORARY` was written.
+    pub temp: bool,
+    /// The schema the name was qualified with (`temp.r`), if any.
+    pub schema: Option<SchemaName>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// BEFORE, AFTER or INSTEAD OF.
+    pub timing: TriggerTiming,
+    /// DELETE, INSERT or UPDATE [OF ...].
+    pub event: TriggerEvent,
+    /// The table (or, for INSTEAD OF, view) it is on, as written.
+    pub table: String,
+    /// `WHEN expr`.
+    pub when: Option<Expr>,
+    /// The program.
+    pub steps: Vec<TriggerStep>,
+}
+
 /// SQLite's index hint on the table of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexHint {
@@ -374,7 +523,7 @@ pub struct CreateIndex {
 /// What to do when an INSERT meets a uniqueness conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conflict {
-    /// Fail the statement (the default, SQLite's ABORT).
+    /// Fail the statement (SQLite's ABORT, the default).
     Abort,
     /// `OR REPLACE`: delete the conflicting rows, then insert.
     Replace,
@@ -403,8 +552,10 @@ pub struct Insert {
     pub columns: Option<Vec<String>>,
     /// The rows.
     pub source: InsertSource,
-    /// The conflict policy.
-    pub conflict: Conflict,
+    /// The conflict policy written (`OR ...`), if any: none is ABORT, but
+    /// in a trigger program the policy of the statement that fired the
+    /// trigger, if it wrote one, overrides the step's.
+    pub conflict: Option<Conflict>,
 }
 
 /// `UPDATE table SET col = expr, ... [WHERE expr]`.
@@ -416,8 +567,9 @@ pub struct Update {
     pub assignments: Vec<(String, Expr)>,
     /// The filter.
     pub filter: Option<Expr>,
-    /// `UPDATE OR REPLACE` / `OR IGNORE`.
-    pub conflict: Conflict,
+    /// `UPDATE OR REPLACE` / `OR IGNORE` / `OR ABORT`, if written (as for
+    /// [`Insert::conflict`]).
+    pub conflict: Option<Conflict>,
 }
 
 /// `DELETE FROM table [WHERE expr]`.
@@ -581,8 +733,8 @@ pub struct CompoundArm {
 }
 
 /// A single-table (or table-less) SELECT, possibly the first of a
-/// compound.
-#[derive(Debug, Clone, PartialEq)]
+/// compound. The default is `SELECT` with nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Select {
     /// `DISTINCT`.
     pub distinct: bool,
@@ -676,7 +828,7 @@ impl Expr {
     /// another subquery.
     pub fn each_subquery_mut(&mut self, f: &mut dyn FnMut(&mut Select)) {
         match self {
-            Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) => {}
+            Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) | Expr::Raise { .. } => {}
             Expr::Subquery(s) | Expr::Exists { select: s, .. } => f(s),
             Expr::InSelect { expr, select, .. } => {
                 expr.each_subquery_mut(f);

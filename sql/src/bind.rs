@@ -440,6 +440,7 @@ impl<'a> Binder<'a> {
                     },
                 )?
             }
+            Expr::Raise { action, message } => BExpr::Raise(*action, message.clone()),
         })
     }
 
@@ -591,7 +592,7 @@ pub fn has_aggregate(e: &Expr) -> bool {
 pub fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match e {
-        Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) => {}
+        Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) | Expr::Raise { .. } => {}
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
             walk(expr, f)
         }

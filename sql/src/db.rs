@@ -22,11 +22,18 @@
 //! ```
 //!
 //! A failing statement inside BEGIN undoes only itself and the
-//! transaction stays open, as in SQLite.
+//! transaction stays open, as in SQLite. Two errors of a trigger's
+//! `RAISE()` do otherwise (see [`crate::trigger_program`]): after
+//! `RAISE(FAIL, ..)` what the statement changed before it stays (and, in
+//! autocommit, is committed); `RAISE(ROLLBACK, ..)` rolls the whole
+//! transaction back and ends it.
 //!
 //! The schema is cached per database and reloaded whenever the header's
 //! schema cookie says it changed; a session's own uncommitted DDL is
-//! loaded from its transaction and never enters the shared cache.
+//! loaded from its transaction and never enters the shared cache. Each
+//! session also has TEMP views and triggers of its own ([`crate::temp`]),
+//! which every statement of the session sees with the main schema, and
+//! which change without touching the file (no write transaction).
 //!
 //! # Example
 //!
@@ -42,15 +49,16 @@
 //! # Ok::<(), walnut_sql::Error>(())
 //! ```
 
-use crate::ast::{IndexHint, Statement as Ast};
+use crate::ast::{IndexHint, RaiseAction, SchemaName, Statement as Ast};
 use crate::bind::ParamSlots;
 use crate::error::{Error, Result};
 use crate::parse::{self, ParsedStatement};
 use crate::pragma::{self, PragmaOutcome};
 use crate::scan::ScanCtx;
 use crate::schema::Schema;
+use crate::temp::{TempSchema, TempState};
 use crate::value::Value;
-use crate::{compound, ddl, dml};
+use crate::{compound, ddl, dml, trigger};
 use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -194,7 +202,8 @@ enum Txn {
     Writing(Arc<Pager>, WriteTxn),
 }
 
-/// A connection: it owns an (optional) explicit transaction.
+/// A connection: it owns an (optional) explicit transaction, and its
+/// TEMP views and triggers.
 pub struct Session {
     shared: Arc<Shared>,
     txn: Mutex<Txn>,
@@ -202,6 +211,25 @@ pub struct Session {
     /// changed the schema: until it ends, its schema is its own and stays
     /// out of the shared cache.
     schema_changed: std::sync::atomic::AtomicBool,
+    temp: Mutex<TempState>,
+    /// The last schema handed out with the TEMP objects attached, with the
+    /// main schema and TEMP schema it was made of.
+    with_temp: Mutex<Option<SchemaWithTemp>>,
+}
+
+/// A main schema, a TEMP schema, and the two together.
+type SchemaWithTemp = (Arc<Schema>, Arc<TempSchema>, Arc<Schema>);
+
+impl Session {
+    fn new(shared: Arc<Shared>) -> Session {
+        Session {
+            shared,
+            txn: Mutex::new(Txn::None),
+            schema_changed: std::sync::atomic::AtomicBool::new(false),
+            temp: Mutex::new(TempState::default()),
+            with_temp: Mutex::new(None),
+        }
+    }
 }
 
 /// An open database. See the module documentation.
@@ -246,21 +274,13 @@ impl Database {
             schema: Mutex::new(None),
         });
         Ok(Database {
-            main: Session {
-                shared,
-                txn: Mutex::new(Txn::None),
-                schema_changed: std::sync::atomic::AtomicBool::new(false),
-            },
+            main: Session::new(shared),
         })
     }
 
     /// A new session (connection) on this database.
     pub fn session(&self) -> Session {
-        Session {
-            shared: self.main.shared.clone(),
-            txn: Mutex::new(Txn::None),
-            schema_changed: std::sync::atomic::AtomicBool::new(false),
-        }
+        Session::new(self.main.shared.clone())
     }
 
     /// Runs one statement in the default session; returns rows changed.
@@ -377,15 +397,25 @@ impl Session {
                     ));
                 }
                 *txn = Txn::Begun;
+                self.temp.lock().begin();
                 Ok(empty())
             }
             Ast::Commit => match std::mem::replace(&mut *txn, Txn::None) {
                 Txn::None => Err(Error::Transaction(
                     "cannot commit - no transaction is active".into(),
                 )),
-                Txn::Begun | Txn::Reading(..) => Ok(empty()),
+                Txn::Begun | Txn::Reading(..) => {
+                    self.temp.lock().commit();
+                    Ok(empty())
+                }
                 Txn::Writing(_, w) => {
-                    w.commit()?;
+                    let committed = w.commit();
+                    let mut temp = self.temp.lock();
+                    match committed {
+                        Ok(_) => temp.commit(),
+                        Err(_) => temp.rollback(),
+                    }
+                    committed?;
                     Ok(empty())
                 }
             },
@@ -393,12 +423,90 @@ impl Session {
                 Txn::None => Err(Error::Transaction(
                     "cannot rollback - no transaction is active".into(),
                 )),
-                Txn::Begun | Txn::Reading(..) => Ok(empty()),
+                Txn::Begun | Txn::Reading(..) => {
+                    self.temp.lock().rollback();
+                    Ok(empty())
+                }
                 Txn::Writing(_, w) => {
                     w.rollback();
+                    self.temp.lock().rollback();
                     Ok(empty())
                 }
             },
+            // TEMP objects change in the session, without touching the
+            // file (main's are written below, with the other writes).
+            Ast::CreateView(cv) if cv.temp || cv.schema == Some(SchemaName::Temp) => {
+                let mut temp = self.temp.lock();
+                if let Some(changed) = temp.current.create_view(cv, &parsed.text)? {
+                    temp.current = Arc::new(changed);
+                }
+                Ok(empty())
+            }
+            Ast::CreateTrigger(ct) => {
+                let in_main = self.with_read(&mut txn, |_, _, schema| {
+                    if trigger::schema_of(schema, ct)? == SchemaName::Main {
+                        return Ok(true);
+                    }
+                    let mut temp = self.temp.lock();
+                    if let Some(changed) = temp.current.create_trigger(schema, ct, &parsed.text)? {
+                        temp.current = Arc::new(changed);
+                    }
+                    Ok(false)
+                })?;
+                if !in_main {
+                    return Ok(empty());
+                }
+                self.write(&mut txn, parsed, &slots, &params)
+            }
+            Ast::DropView {
+                name,
+                schema,
+                if_exists,
+            } => {
+                if *schema != Some(SchemaName::Main) {
+                    let mut temp = self.temp.lock();
+                    if temp.current.find_view(name).is_some() {
+                        temp.current = Arc::new(temp.current.without_view(name));
+                        return Ok(empty());
+                    }
+                    if *schema == Some(SchemaName::Temp) {
+                        return if *if_exists {
+                            Ok(empty())
+                        } else {
+                            Err(Error::Invalid(format!("no such view: temp.{name}")))
+                        };
+                    }
+                }
+                let rows = self.write(&mut txn, parsed, &slots, &params)?;
+                self.drop_temp_triggers_on(name);
+                Ok(rows)
+            }
+            Ast::DropTrigger {
+                name,
+                schema,
+                if_exists,
+            } => {
+                if *schema != Some(SchemaName::Main) {
+                    let mut temp = self.temp.lock();
+                    if temp.current.find_trigger(name).is_some() {
+                        temp.current = Arc::new(temp.current.without_trigger(name));
+                        return Ok(empty());
+                    }
+                    if *schema == Some(SchemaName::Temp) {
+                        return if *if_exists {
+                            Ok(empty())
+                        } else {
+                            Err(trigger::no_trigger(&format!("temp.{name}")))
+                        };
+                    }
+                }
+                self.write(&mut txn, parsed, &slots, &params)
+            }
+            Ast::DropTable { name, .. } => {
+                let rows = self.write(&mut txn, parsed, &slots, &params)?;
+                self.drop_temp_triggers_on(name);
+                Ok(rows)
+            }
             Ast::Pragma { name, value } => {
                 let outcome = self.with_read(&mut txn, |pager, src, schema| {
                     pragma::run(pager, src, schema, name, value)
@@ -438,27 +546,39 @@ impl Session {
                     .collect();
                 Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
             }),
-            write => {
-                let result = self.with_write(&mut txn, |tx, schema| {
-                    let changes = write_statement(
-                        tx,
-                        schema,
-                        write,
-                        &slots,
-                        &params,
-                        &parsed.text,
-                        parsed.index_hint.as_ref(),
-                    )?;
-                    Ok(rows_of(Vec::new(), Vec::new(), changes))
-                });
-                // Anything but INSERT, UPDATE or DELETE may change the
-                // schema (a failed statement too: counted, to be safe).
-                if !matches!(write, Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)) {
-                    self.schema_changed.store(true, Ordering::Relaxed);
-                }
-                result
-            }
+            _ => self.write(&mut txn, parsed, &slots, &params),
         }
+    }
+
+    /// Runs a statement that writes the file.
+    fn write(
+        &self,
+        txn: &mut Txn,
+        parsed: &ParsedStatement,
+        slots: &ParamSlots,
+        params: &[Value],
+    ) -> Result<Rows> {
+        let result = self.with_write(txn, |tx, schema| {
+            let changes = write_statement(
+                tx,
+                schema,
+                &parsed.statement,
+                slots,
+                params,
+                &parsed.text,
+                parsed.index_hint.as_ref(),
+            )?;
+            Ok(rows_of(Vec::new(), Vec::new(), changes))
+        });
+        // Anything but INSERT, UPDATE or DELETE may change the schema (a
+        // failed statement too: counted, to be safe).
+        if !matches!(
+            parsed.statement,
+            Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)
+        ) {
+            self.schema_changed.store(true, Ordering::Relaxed);
+        }
+        result
     }
 
     /// The schema a write transaction sees: the committed one (shared
@@ -468,10 +588,37 @@ impl Session {
         self.schema(w, committed)
     }
 
-    /// The schema as `src` sees it, from the shared cache when it can be.
-    /// `committed`: `src` sees only committed schema changes, so what it
-    /// loads may fill the cache.
+    /// Drops the TEMP triggers on a table or view that was just dropped
+    /// (as SQLite drops every trigger on it, wherever it is).
+    fn drop_temp_triggers_on(&self, table: &str) {
+        let mut temp = self.temp.lock();
+        if temp.current.triggers().iter().any(|t| t.is_on(table)) {
+            temp.current = Arc::new(temp.current.without_triggers_on(table));
+        }
+    }
+
+    /// The schema as `src` sees it, with the session's TEMP objects.
     fn schema(&self, src: &dyn PageSource, committed: bool) -> Result<Arc<Schema>> {
+        let main = self.main_schema(src, committed)?;
+        let temp = self.temp.lock().current.clone();
+        if temp.is_empty() {
+            return Ok(main);
+        }
+        let mut cache = self.with_temp.lock();
+        if let Some((m, t, both)) = &*cache
+            && Arc::ptr_eq(m, &main)
+            && Arc::ptr_eq(t, &temp)
+        {
+            return Ok(both.clone());
+        }
+        let both = Arc::new(main.with_temp(temp.clone()));
+        *cache = Some((main, temp, both.clone()));
+        Ok(both)
+    }
+
+    /// The schema of main as `src` sees it, from the shared cache when it
+    /// can be.
+    fn main_schema(&self, src: &dyn PageSource, committed: bool) -> Result<Arc<Schema>> {
         let cookie = src.db_header()?.schema_cookie;
         if let Some(s) = &*self.shared.schema.lock()
             && s.cookie == cookie
@@ -530,6 +677,11 @@ impl Session {
                     Ok(v) => {
                         w.commit()?;
                         Ok(v)
+                    }
+                    // RAISE(FAIL) keeps what the statement did before it.
+                    Err(e) if raised(&e) == Some(RaiseAction::Fail) => {
+                        w.commit()?;
+                        Err(e)
                     }
                     Err(e) => {
                         w.rollback();
@@ -590,9 +742,21 @@ impl Session {
                 w.release(sp)?;
                 Ok(v)
             }
+            // RAISE(FAIL) keeps what the statement did before it.
+            Err(e) if raised(&e) == Some(RaiseAction::Fail) => {
+                w.release(sp)?;
+                Err(e)
+            }
             Err(e) => {
                 w.rollback_to(&sp)?;
                 w.release(sp)?;
+                // RAISE(ROLLBACK) ends the whole transaction.
+                if raised(&e) == Some(RaiseAction::Rollback) {
+                    if let Txn::Writing(_, w) = std::mem::replace(txn, Txn::None) {
+                        w.rollback();
+                    }
+                    self.temp.lock().rollback();
+                }
                 Err(e)
             }
         }
@@ -663,6 +827,14 @@ fn take_exclusively(slot: &mut Arc<Pager>, why: &str) -> Result<Pager> {
     })
 }
 
+/// The action of a `RAISE()` error.
+fn raised(e: &Error) -> Option<RaiseAction> {
+    match e {
+        Error::Raised { action, .. } => Some(*action),
+        _ => None,
+    }
+}
+
 fn parse_one(sql: &str) -> Result<ParsedStatement> {
     Ok(parse::parse_statement(sql)?)
 }
@@ -728,8 +900,28 @@ fn write_statement(
         }
         Ast::CreateIndex(ci) => ddl::create_index(tx, schema, ci, text).map(|_| 0),
         Ast::CreateView(cv) => ddl::create_view(tx, schema, cv, text).map(|_| 0),
-        Ast::DropView { name, if_exists } => {
-            ddl::drop_view(tx, schema, name, *if_exists).map(|_| 0)
+        Ast::DropView {
+            name,
+            schema: qualifier,
+            if_exists,
+        } => {
+            let written = match qualifier {
+                Some(q) => format!("{}.{name}", q.sql()),
+                None => name.clone(),
+            };
+            ddl::drop_view(tx, schema, name, &written, *if_exists).map(|_| 0)
+        }
+        Ast::CreateTrigger(ct) => trigger::create_trigger(tx, schema, ct, text).map(|_| 0),
+        Ast::DropTrigger {
+            name,
+            schema: qualifier,
+            if_exists,
+        } => {
+            let written = match qualifier {
+                Some(q) => format!("{}.{name}", q.sql()),
+                None => name.clone(),
+            };
+            trigger::drop_trigger(tx, schema, name, &written, *if_exists).map(|_| 0)
         }
         Ast::DropIndex { name, if_exists } => {
             ddl::drop_index(tx, schema, name, *if_exists).map(|_| 0)
@@ -759,8 +951,15 @@ fn explain(
 ) -> Result<Vec<String>> {
     Ok(match stmt {
         Ast::Select(s) => compound::explain(&compound::plan_query(schema, s, slots, hint)?),
-        Ast::Update(u) => dml::explain_search(schema, &u.table, u.filter.as_ref(), slots, hint)?,
-        Ast::Delete(d) => dml::explain_search(schema, &d.table, d.filter.as_ref(), slots, hint)?,
+        Ast::Update(u) => {
+            let assigned: Vec<String> = u.assignments.iter().map(|(c, _)| c.clone()).collect();
+            let change = crate::trigger::Change::Update(&assigned);
+            dml::explain_search(schema, &u.table, u.filter.as_ref(), slots, hint, change)?
+        }
+        Ast::Delete(d) => {
+            let change = crate::trigger::Change::Delete;
+            dml::explain_search(schema, &d.table, d.filter.as_ref(), slots, hint, change)?
+        }
         Ast::Insert(i) => match &i.source {
             crate::ast::InsertSource::Select(s) => {
                 compound::explain(&compound::plan_query(schema, s, slots, None)?)

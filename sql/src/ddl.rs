@@ -1,4 +1,5 @@
-//! CREATE / DROP TABLE and INDEX, ALTER TABLE.
+//! CREATE / DROP TABLE, INDEX and VIEW, ALTER TABLE (triggers:
+//! [`crate::trigger`]).
 //!
 //! Each statement changes the catalog inside the current write
 //! transaction and bumps the header's schema cookie, so that every
@@ -19,14 +20,23 @@ use crate::schema::{Schema, StoredObject, autoindex_name, design_table, key};
 use walnut_btree::{Catalog, EntryKind, InsertMode};
 use walnut_pager::WriteTxn;
 
-fn bump_cookie(tx: &WriteTxn) -> Result<u32> {
+/// Bumps the header's schema cookie; returns the new value.
+pub(crate) fn bump_cookie(tx: &WriteTxn) -> Result<u32> {
     let cookie = tx.header()?.schema_cookie.wrapping_add(1);
     tx.set_schema_cookie(cookie)?;
     Ok(cookie)
 }
 
-fn reserved(name: &str) -> Result<()> {
-    if name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_") {
+/// Whether `name` starts with `sqlite_` (any case), as SQLite's own
+/// objects' names do.
+pub(crate) fn is_internal_name(name: &str) -> bool {
+    name.get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("sqlite_"))
+}
+
+/// SQLite's error for a name that starts with `sqlite_`.
+pub(crate) fn reserved(name: &str) -> Result<()> {
+    if is_internal_name(name) {
         return Err(Error::Invalid(format!(
             "object name reserved for internal use: {name}"
         )));
@@ -56,13 +66,26 @@ fn skip_words(text: &str, from: usize, words: &[&str]) -> Option<usize> {
     Some(pos + (rest.len() - rest.trim_start().len()))
 }
 
-/// Where the object name starts in a CREATE statement (after the keywords
-/// and any IF NOT EXISTS).
+/// Where the object name starts in a CREATE statement (after the keywords,
+/// a `TEMP` or `TEMPORARY`, and any IF NOT EXISTS).
 fn name_offset(text: &str, kind: &[&str]) -> Option<usize> {
-    let mut words = vec!["CREATE"];
-    words.extend_from_slice(kind);
-    let pos = skip_words(text, 0, &words)?;
+    let after_create = skip_words(text, 0, &["CREATE"])?;
+    let after_temp = skip_words(text, after_create, &["TEMP"])
+        .or_else(|| skip_words(text, after_create, &["TEMPORARY"]))
+        .unwrap_or(after_create);
+    let pos = skip_words(text, after_temp, kind)?;
     Some(skip_words(text, pos, &["IF", "NOT", "EXISTS"]).unwrap_or(pos))
+}
+
+/// Where the unqualified name starts: after `main.` or `temp.` if the name
+/// at `pos` is qualified.
+fn unqualified_name_offset(text: &str, pos: usize) -> usize {
+    let end = token_end(text, pos);
+    let rest = &text[end..];
+    match rest.trim_start().strip_prefix('.') {
+        Some(after) if end > pos => text.len() - after.trim_start().len(),
+        _ => pos,
+    }
 }
 
 /// The end of an identifier token starting at `pos`.
@@ -102,11 +125,16 @@ fn token_end(text: &str, pos: usize) -> usize {
     }
 }
 
-/// SQLite's stored text of a CREATE statement.
+/// SQLite's stored text of a CREATE statement: `CREATE <kind> ` and the
+/// statement from the object's unqualified name on (so `TEMP`,
+/// `IF NOT EXISTS` and a `main.` or `temp.` are dropped).
 pub fn normalized_create(text: &str, kind: &str) -> String {
     let words: Vec<&str> = kind.split(' ').collect();
     match name_offset(text, &words) {
-        Some(p) => format!("CREATE {kind} {}", &text[p..]),
+        Some(p) => format!(
+            "CREATE {kind} {}",
+            &text[unqualified_name_offset(text, p)..]
+        ),
         None => text.to_string(),
     }
 }
@@ -115,9 +143,9 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The error for a new object whose name a view already has.
+/// The error for a new object whose name a view of main already has.
 fn view_exists(schema: &Schema, name: &str) -> Result<()> {
-    match schema.find_view(name) {
+    match schema.main_view(name) {
         Some(v) => Err(Error::Invalid(format!("view {} already exists", v.name))),
         None => Ok(()),
     }
@@ -131,11 +159,11 @@ pub fn create_view(
     cv: &crate::ast::CreateView,
     text: &str,
 ) -> Result<()> {
-    if schema.find_view(&cv.name).is_some() && cv.if_not_exists {
+    if schema.main_view(&cv.name).is_some() && cv.if_not_exists {
         return Ok(());
     }
     view_exists(schema, &cv.name)?;
-    if let Some(t) = schema.find_table(&cv.name) {
+    if let Some(t) = schema.main_table(&cv.name) {
         return Err(Error::Invalid(format!("table {} already exists", t.name)));
     }
     if schema.find_index(&cv.name).is_some() {
@@ -156,10 +184,18 @@ pub fn create_view(
     Ok(())
 }
 
-/// DROP VIEW.
-pub fn drop_view(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) -> Result<()> {
-    let Some(view) = schema.find_view(name) else {
-        if let Some(t) = schema.find_table(name) {
+/// DROP VIEW of a view of main (the session drops a TEMP one), with the
+/// triggers on it; `written` is the name as the statement wrote it, for
+/// the error.
+pub fn drop_view(
+    tx: &WriteTxn,
+    schema: &Schema,
+    name: &str,
+    written: &str,
+    if_exists: bool,
+) -> Result<()> {
+    let Some(view) = schema.main_view(name) else {
+        if let Some(t) = schema.main_table(name) {
             return Err(Error::Invalid(format!(
                 "use DROP TABLE to delete table {}",
                 t.name
@@ -168,9 +204,10 @@ pub fn drop_view(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) ->
         if if_exists {
             return Ok(());
         }
-        return Err(Error::Invalid(format!("no such view: {name}")));
+        return Err(Error::Invalid(format!("no such view: {written}")));
     };
     bump_cookie(tx)?;
+    crate::trigger::drop_triggers_on(tx, schema, &view.name)?;
     Catalog::drop_tree(tx, &key(&view.name))?;
     Ok(())
 }
@@ -178,7 +215,7 @@ pub fn drop_view(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) ->
 /// CREATE TABLE.
 pub fn create_table(tx: &WriteTxn, schema: &Schema, ct: &CreateTable, text: &str) -> Result<()> {
     view_exists(schema, &ct.name)?;
-    if let Some(existing) = schema.find_table(&ct.name) {
+    if let Some(existing) = schema.main_table(&ct.name) {
         if ct.if_not_exists {
             return Ok(());
         }
@@ -259,6 +296,7 @@ pub fn drop_table(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) -
         return Err(Error::no_table(name));
     };
     bump_cookie(tx)?;
+    crate::trigger::drop_triggers_on(tx, schema, &table.name)?;
     for index in schema.indexes_of(&table.name) {
         Catalog::drop_tree(tx, &key(&index.name))?;
     }
@@ -274,7 +312,7 @@ pub fn create_index(tx: &WriteTxn, schema: &Schema, ci: &CreateIndex, text: &str
         }
         return Err(Error::Invalid(format!("index {} already exists", ci.name)));
     }
-    if schema.find_table(&ci.name).is_some() || schema.find_view(&ci.name).is_some() {
+    if schema.main_table(&ci.name).is_some() || schema.main_view(&ci.name).is_some() {
         return Err(Error::Invalid(format!(
             "there is already a table named {}",
             ci.name
@@ -349,6 +387,14 @@ pub fn drop_index(tx: &WriteTxn, schema: &Schema, name: &str, if_exists: bool) -
 /// ALTER TABLE ... RENAME TO.
 pub fn rename_table(tx: &WriteTxn, schema: &Schema, name: &str, new_name: &str) -> Result<()> {
     let table = schema.table(name)?.clone();
+    if schema.has_triggers_on(&table.name) {
+        return Err(crate::SqlError::NotSupported(format!(
+            "ALTER TABLE ... RENAME of a table with triggers (SQLite rewrites the triggers \
+             on {}; walnut does not: drop them, rename, and create them again)",
+            table.name
+        ))
+        .into());
+    }
     if schema.name_taken(new_name) && !key(new_name).eq(&key(name)) {
         return Err(Error::Invalid(format!(
             "there is already another table or index with this name: {new_name}"
@@ -557,5 +603,15 @@ mod tests {
             rename_in_index_sql("CREATE INDEX i ON t(a)", "u"),
             "CREATE INDEX i ON \"u\"(a)"
         );
+    }
+
+    #[test]
+    fn reserved_names_start_with_sqlite_and_any_name_is_checked_without_panic() {
+        assert!(is_internal_name("SQLite_x"));
+        assert!(!is_internal_name("sqlite"));
+        // Byte 7 inside a character: not a reserved name, and no panic.
+        assert!(!is_internal_name("abcdef\u{e9}"));
+        assert!(reserved("abcdef\u{e9}").is_ok());
+        assert!(reserved("sqlite_master").is_err());
     }
 }

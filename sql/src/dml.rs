@@ -19,9 +19,29 @@
 //! UPDATE and DELETE first collect the rows they will change, then change
 //! them: a row moved by an UPDATE (a new rowid, a new index key) is never
 //! visited twice.
+//!
+//! Each statement is first prepared ([`prepare_insert`],
+//! [`prepare_update`], [`prepare_delete`]: bound, planned, and with the
+//! programs of the triggers it fires, see [`crate::trigger_program`]),
+//! then run ([`Prepared::run`]); a statement in a trigger's program is
+//! prepared once and run for every row that fires the trigger. Around
+//! each row's change its triggers fire:
+//!
+//! * INSERT: BEFORE triggers see NEW with the columns' affinities and the
+//!   rowid as given (-1 if it is to be chosen); then the row is stored and
+//!   AFTER triggers see it as written;
+//! * UPDATE: BEFORE triggers see NEW and OLD; the row is then read again
+//!   (skipped if a trigger deleted it; the columns not SET take its values
+//!   of now); then stored, and AFTER triggers see it and the OLD of before;
+//! * DELETE: a row already gone (deleted by a trigger for an earlier row)
+//!   is skipped; BEFORE triggers see OLD, the row is read again (skipped
+//!   if gone), deleted, and AFTER triggers see OLD;
+//! * `RAISE(IGNORE)` skips the rest of the row; a skipped row is not
+//!   counted. A view is written only through its INSTEAD OF triggers
+//!   ([`crate::instead_of`]).
 
 use crate::affinity::{self, Affinity};
-use crate::ast::{Conflict, Delete, IndexHint, Insert, InsertSource, Update};
+use crate::ast::{Conflict, Delete, IndexHint, Insert, InsertSource, TriggerTiming, Update};
 use crate::bind::{Binder, ParamSlots, is_rowid_name};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
@@ -29,12 +49,16 @@ use crate::plan;
 use crate::rows::{self, encode_row, index_key, index_key_rowid, index_values, rowid_key};
 use crate::scan::{ScanCtx, collect, fetch_row, row_rowid};
 use crate::schema::{Index, Schema, Table};
+use crate::trigger::Change;
+use crate::trigger_program::{Flow, Nesting, RowTriggers};
+use crate::trigger_row::RowShape;
 use crate::value::Value;
 use std::sync::Arc;
 use walnut_btree::{BTree, InsertMode};
 use walnut_pager::WriteTxn;
 
 /// A table and its indexes, ready for writing.
+#[derive(Debug)]
 pub struct Target {
     /// The table.
     pub table: Arc<Table>,
@@ -153,14 +177,15 @@ fn delete_row(tx: &WriteTxn, t: &Target, rowid: i64, row: &[Value]) -> Result<()
 /// Writes one row (see the module documentation). `row` holds the
 /// columns (affinity not yet applied) and, last, the rowid value (NULL for
 /// a new automatic rowid). `old` is the row an UPDATE replaces. Returns
-/// whether the row was written (false: skipped by OR IGNORE).
+/// the row as written (`[columns..., rowid]`, what AFTER triggers see as
+/// NEW), or None if OR IGNORE skipped it.
 fn store_row(
     tx: &WriteTxn,
     t: &Target,
     mut row: Vec<Value>,
     old: Option<(i64, &[Value])>,
     conflict: Conflict,
-) -> Result<bool> {
+) -> Result<Option<Vec<Value>>> {
     let table = &t.table;
     let n = table.columns.len();
     // 1. The rowid.
@@ -186,7 +211,7 @@ fn store_row(
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && matches!(row[i], Value::Null) {
             match conflict {
-                Conflict::Ignore => return Ok(false),
+                Conflict::Ignore => return Ok(None),
                 Conflict::Replace if c.default.is_some() => {
                     let d = affinity::apply(c.affinity, t.default_value(i)?);
                     if matches!(d, Value::Null) {
@@ -208,7 +233,7 @@ fn store_row(
         let v = check.eval(&env)?;
         if crate::ops::truthiness(&v) == Some(false) {
             if conflict == Conflict::Ignore {
-                return Ok(false);
+                return Ok(None);
             }
             return Err(Error::Constraint {
                 kind: "CHECK",
@@ -227,7 +252,7 @@ fn store_row(
                     detail: t.rowid_name(),
                 });
             }
-            Conflict::Ignore => return Ok(false),
+            Conflict::Ignore => return Ok(None),
             Conflict::Replace => doomed.push(rowid),
         }
     }
@@ -249,7 +274,7 @@ fn store_row(
             if Some(other) != old_rowid && other != rowid {
                 match conflict {
                     Conflict::Abort => return Err(unique_failed(table, index)),
-                    Conflict::Ignore => return Ok(false),
+                    Conflict::Ignore => return Ok(None),
                     Conflict::Replace => doomed.push(other),
                 }
             }
@@ -290,7 +315,7 @@ fn store_row(
             InsertMode::Upsert,
         )?;
     }
-    Ok(true)
+    Ok(Some(row))
 }
 
 /// `UNIQUE constraint failed: t.a, t.b`.
@@ -313,18 +338,130 @@ fn not_null(table: &Table, col: usize) -> Error {
     }
 }
 
-/// Runs an INSERT; returns the number of rows inserted.
-pub fn insert(
-    tx: &WriteTxn,
+/// An INSERT, UPDATE or DELETE bound and planned against a schema, with
+/// the programs of the triggers it fires: ready to run, any number of
+/// times, with its parameters (see the module documentation).
+#[derive(Debug)]
+pub enum Prepared {
+    /// An INSERT into a table.
+    Insert(PreparedInsert),
+    /// An UPDATE of a table.
+    Update(PreparedUpdate),
+    /// A DELETE from a table.
+    Delete(PreparedDelete),
+    /// A write to a view, done by its INSTEAD OF triggers.
+    View(crate::instead_of::ViewWrite),
+}
+
+impl Prepared {
+    /// Runs the statement with `params`; returns the rows it changed.
+    pub fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        match self {
+            Prepared::Insert(p) => p.run(tx, params),
+            Prepared::Update(p) => p.run(tx, params),
+            Prepared::Delete(p) => p.run(tx, params),
+            Prepared::View(p) => p.run(tx, params),
+        }
+    }
+}
+
+/// The row shape triggers on `table` see.
+fn shape_of(table: &Table, new: bool, old: bool) -> RowShape {
+    RowShape {
+        columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+        rowid_alias: table.rowid_alias,
+        new,
+        old,
+    }
+}
+
+/// Where an INSERT's rows come from, bound.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// `VALUES (..), (..)`.
+    Values(Vec<Vec<BExpr>>),
+    /// `INSERT ... SELECT`.
+    Select(Box<crate::compound::QueryPlan>),
+    /// `DEFAULT VALUES`.
+    DefaultValues,
+}
+
+impl Source {
+    /// Binds an INSERT's source, checking that each row has `width`
+    /// values (`arity` builds the error).
+    pub(crate) fn bind(
+        schema: &Schema,
+        source: &InsertSource,
+        slots: &ParamSlots,
+        width: usize,
+        arity: &dyn Fn(usize) -> Error,
+    ) -> Result<Source> {
+        Ok(match source {
+            InsertSource::DefaultValues => Source::DefaultValues,
+            InsertSource::Values(rows) => {
+                let mut b = Binder::new(None, None, slots);
+                b.schema = Some(schema);
+                let mut bound = Vec::with_capacity(rows.len());
+                for r in rows {
+                    if r.len() != width {
+                        return Err(arity(r.len()));
+                    }
+                    bound.push(r.iter().map(|e| b.bind(e)).collect::<Result<Vec<_>>>()?);
+                }
+                Source::Values(bound)
+            }
+            InsertSource::Select(s) => {
+                let p = crate::compound::plan_query(schema, s, slots, None)?;
+                if p.columns().len() != width {
+                    return Err(arity(p.columns().len()));
+                }
+                Source::Select(Box::new(p))
+            }
+        })
+    }
+
+    /// The rows (an empty row for each DEFAULT VALUES row).
+    pub(crate) fn rows(&self, ctx: &ScanCtx<'_>) -> Result<Vec<Vec<Value>>> {
+        match self {
+            Source::DefaultValues => Ok(vec![Vec::new()]),
+            Source::Values(rows) => {
+                let env = Env::in_query(&[], &[], ctx);
+                rows.iter()
+                    .map(|r| r.iter().map(|e| e.eval(&env)).collect())
+                    .collect()
+            }
+            Source::Select(p) => crate::compound::run_query(ctx, p),
+        }
+    }
+}
+
+/// An INSERT into a table, prepared.
+#[derive(Debug)]
+pub struct PreparedInsert {
+    target: Target,
+    /// Where each supplied value goes: a column position, or n for the
+    /// rowid.
+    targets: Vec<usize>,
+    source: Source,
+    conflict: Conflict,
+    triggers: RowTriggers,
+}
+
+/// Prepares an INSERT (into a table, or into a view through its INSTEAD OF
+/// triggers) inside `nesting`.
+pub fn prepare_insert(
     schema: &Schema,
     ins: &Insert,
     slots: &ParamSlots,
-    params: &[Value],
-) -> Result<u64> {
+    nesting: &Nesting,
+) -> Result<Prepared> {
+    if let Some(view) = schema.find_view(&ins.table) {
+        return crate::instead_of::prepare_insert(schema, view, ins, slots, nesting)
+            .map(Prepared::View);
+    }
     let t = Target::new(schema, &ins.table)?;
     let table = t.table.clone();
     let n = table.columns.len();
-    // Where each supplied value goes: a column position, or n for the rowid.
     let targets: Vec<usize> = match &ins.columns {
         Some(cols) => cols
             .iter()
@@ -339,89 +476,138 @@ pub fn insert(
             .collect::<Result<Vec<_>>>()?,
         None => (0..n).collect(),
     };
-    let source_rows: Vec<Vec<Value>> = match &ins.source {
-        InsertSource::DefaultValues => vec![Vec::new()],
-        InsertSource::Values(rows) => {
-            let mut b = Binder::new(None, None, slots);
-            b.schema = Some(schema);
-            let ctx = ScanCtx::new(tx, params);
-            let env = Env::in_query(&[], &[], &ctx);
-            rows.iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|e| b.bind(e)?.eval(&env))
-                        .collect::<Result<Vec<_>>>()
-                })
-                .collect::<Result<Vec<_>>>()?
-        }
-        InsertSource::Select(s) => {
-            let p = crate::compound::plan_query(schema, s, slots, None)?;
-            let width = p.columns().len();
-            if width != targets.len() {
-                return Err(arity_error(&table, ins, width, targets.len()));
-            }
-            crate::compound::run_query(&ScanCtx::new(tx, params), &p)?
-        }
-    };
-    let mut count = 0;
-    for values in source_rows {
-        let default_only = matches!(ins.source, InsertSource::DefaultValues);
-        if !default_only && values.len() != targets.len() {
-            return Err(arity_error(&table, ins, values.len(), targets.len()));
-        }
-        let mut row: Vec<Value> = Vec::with_capacity(n + 1);
-        let mut given = vec![false; n + 1];
-        for &c in &targets {
-            given[c] = !default_only;
-        }
-        for (c, &is_given) in given.iter().enumerate().take(n) {
-            // An omitted INTEGER PRIMARY KEY gets a new rowid, whatever
-            // its DEFAULT says (as in SQLite).
-            let fresh_rowid = table.rowid_alias == Some(c);
-            row.push(if is_given || fresh_rowid {
-                Value::Null
-            } else {
-                t.default_value(c)?
-            });
-        }
-        row.push(Value::Null);
-        if !default_only {
-            for (v, &c) in values.into_iter().zip(&targets) {
-                row[c] = v;
-            }
-        }
-        // The INTEGER PRIMARY KEY column's value is the rowid.
-        if let Some(a) = table.rowid_alias
-            && !given[n]
-        {
-            row[n] = row[a].clone();
-        }
-        if store_row(tx, &t, row, None, ins.conflict)? {
-            count += 1;
-        }
-    }
-    Ok(count)
+    let arity = |values| arity_error(&table.name, ins.columns.is_some(), values, targets.len());
+    let source = Source::bind(schema, &ins.source, slots, targets.len(), &arity)?;
+    let conflict = nesting.conflict(ins.conflict);
+    let triggers = RowTriggers::prepare(
+        schema,
+        &table.name,
+        shape_of(&table, true, false),
+        Change::Insert,
+        conflict,
+        nesting,
+    )?;
+    Ok(Prepared::Insert(PreparedInsert {
+        target: t,
+        targets,
+        source,
+        conflict: conflict.unwrap_or(Conflict::Abort),
+        triggers,
+    }))
 }
 
-fn arity_error(table: &Table, ins: &Insert, values: usize, columns: usize) -> Error {
-    Error::Invalid(match &ins.columns {
-        Some(_) => format!("{values} values for {columns} columns"),
-        None => format!(
-            "table {} has {columns} columns but {values} values were supplied",
-            table.name
-        ),
+impl PreparedInsert {
+    fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let t = &self.target;
+        let table = &t.table;
+        let n = table.columns.len();
+        let default_only = matches!(self.source, Source::DefaultValues);
+        let source_rows = self.source.rows(&ScanCtx::new(tx, params))?;
+        let mut count = 0;
+        for values in source_rows {
+            let mut row: Vec<Value> = Vec::with_capacity(n + 1);
+            let mut given = vec![false; n + 1];
+            for &c in &self.targets {
+                given[c] = !default_only;
+            }
+            for (c, &is_given) in given.iter().enumerate().take(n) {
+                // An omitted INTEGER PRIMARY KEY gets a new rowid, whatever
+                // its DEFAULT says (as in SQLite).
+                let fresh_rowid = table.rowid_alias == Some(c);
+                row.push(if is_given || fresh_rowid {
+                    Value::Null
+                } else {
+                    t.default_value(c)?
+                });
+            }
+            row.push(Value::Null);
+            if !default_only {
+                for (v, &c) in values.into_iter().zip(&self.targets) {
+                    row[c] = v;
+                }
+            }
+            // The INTEGER PRIMARY KEY column's value is the rowid.
+            if let Some(a) = table.rowid_alias
+                && !given[n]
+            {
+                row[n] = row[a].clone();
+            }
+            if self.triggers.any(TriggerTiming::Before) {
+                let new = before_insert_row(table, &row)?;
+                if self
+                    .triggers
+                    .fire(TriggerTiming::Before, tx, Some(&new), None)?
+                    == Flow::Ignore
+                {
+                    continue;
+                }
+            }
+            if let Some(stored) = store_row(tx, t, row, None, self.conflict)? {
+                count += 1;
+                self.triggers
+                    .fire(TriggerTiming::After, tx, Some(&stored), None)?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// NEW as a BEFORE INSERT trigger sees it: the values with their columns'
+/// affinities, and the rowid given, or -1 if it is to be chosen (as
+/// SQLite does; the INTEGER PRIMARY KEY column reads the same).
+fn before_insert_row(table: &Table, row: &[Value]) -> Result<Vec<Value>> {
+    let n = table.columns.len();
+    let mut new: Vec<Value> = table
+        .columns
+        .iter()
+        .zip(row)
+        .map(|(c, v)| affinity::apply(c.affinity, v.clone()))
+        .collect();
+    let rowid = match row.get(n) {
+        None | Some(Value::Null) => -1,
+        Some(v) => rowid_of(v)?,
+    };
+    if let Some(a) = table.rowid_alias {
+        new[a] = Value::Integer(rowid);
+    }
+    new.push(Value::Integer(rowid));
+    Ok(new)
+}
+
+/// `table t has 2 columns but 3 values were supplied` / `3 values for 2
+/// columns`.
+pub(crate) fn arity_error(table: &str, listed: bool, values: usize, columns: usize) -> Error {
+    Error::Invalid(if listed {
+        format!("{values} values for {columns} columns")
+    } else {
+        format!("table {table} has {columns} columns but {values} values were supplied")
     })
 }
 
-/// Runs an UPDATE; returns the number of rows changed.
-pub fn update(
-    tx: &WriteTxn,
+/// An UPDATE of a table, prepared.
+#[derive(Debug)]
+pub struct PreparedUpdate {
+    target: Target,
+    /// (column position, or n for the rowid; its new value).
+    sets: Vec<(usize, BExpr)>,
+    plan: plan::ScanPlan,
+    conflict: Conflict,
+    triggers: RowTriggers,
+}
+
+/// Prepares an UPDATE (of a table, or of a view through its INSTEAD OF
+/// triggers) inside `nesting`.
+pub fn prepare_update(
     schema: &Schema,
     upd: &Update,
     slots: &ParamSlots,
-    params: &[Value],
     hint: Option<&IndexHint>,
-) -> Result<u64> {
+    nesting: &Nesting,
+) -> Result<Prepared> {
+    if let Some(view) = schema.find_view(&upd.table) {
+        return crate::instead_of::prepare_update(schema, view, upd, slots, hint, nesting)
+            .map(Prepared::View);
+    }
     let t = Target::new(schema, &upd.table)?;
     let table = t.table.clone();
     let n = table.columns.len();
@@ -444,29 +630,208 @@ pub fn update(
     let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
     let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
     plan::force_hint(&mut plan, &allowed, hint);
-    let ctx = ScanCtx::new(tx, params);
-    let victims = collect(&ctx, &plan)?;
-    let mut count = 0;
-    for collected in victims {
-        let old_rowid = row_rowid(&collected)?;
-        // Read the row afresh: an earlier row's OR REPLACE may have
-        // deleted it (then it is skipped, as in SQLite).
-        let Some(old) = fetch_row(tx, &table, old_rowid)? else {
-            continue;
-        };
-        let env = Env::in_query(&old, &[], &ctx);
-        let mut new = old.clone();
-        for (col, e) in &sets {
-            new[*col] = e.eval(&env)?;
+    let conflict = nesting.conflict(upd.conflict);
+    let assigned: Vec<String> = upd.assignments.iter().map(|(c, _)| c.clone()).collect();
+    let triggers = RowTriggers::prepare(
+        schema,
+        &table.name,
+        shape_of(&table, true, true),
+        Change::Update(&assigned),
+        conflict,
+        nesting,
+    )?;
+    Ok(Prepared::Update(PreparedUpdate {
+        target: t,
+        sets,
+        plan,
+        conflict: conflict.unwrap_or(Conflict::Abort),
+        triggers,
+    }))
+}
+
+impl PreparedUpdate {
+    fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let t = &self.target;
+        let table = &t.table;
+        let n = table.columns.len();
+        let ctx = ScanCtx::new(tx, params);
+        let victims = collect(&ctx, &self.plan)?;
+        let mut count = 0;
+        for collected in victims {
+            let old_rowid = row_rowid(&collected)?;
+            // Read the row afresh: an earlier row's OR REPLACE, or a
+            // trigger, may have changed or deleted it (then it is skipped,
+            // as in SQLite).
+            let Some(old) = fetch_row(tx, table, old_rowid)? else {
+                continue;
+            };
+            let env = Env::in_query(&old, &[], &ctx);
+            let mut new = old.clone();
+            for (col, e) in &self.sets {
+                new[*col] = e.eval(&env)?;
+            }
+            if matches!(new[n], Value::Null) && self.sets.iter().any(|(c, _)| *c == n) {
+                return Err(Error::DatatypeMismatch);
+            }
+            let mut current = old.clone();
+            if self.triggers.any(TriggerTiming::Before) {
+                let before = before_update_row(table, &new)?;
+                if self
+                    .triggers
+                    .fire(TriggerTiming::Before, tx, Some(&before), Some(&old))?
+                    == Flow::Ignore
+                {
+                    continue;
+                }
+                // The trigger may have deleted the row (skip it) or changed
+                // it: the columns this UPDATE does not set are read again,
+                // the ones it sets keep the values computed before.
+                let Some(now) = fetch_row(tx, table, old_rowid)? else {
+                    continue;
+                };
+                for (i, v) in now.iter().enumerate().take(n) {
+                    if !self.sets.iter().any(|(c, _)| *c == i) && table.rowid_alias != Some(i) {
+                        new[i] = v.clone();
+                    }
+                }
+                current = now;
+            }
+            if let Some(stored) = store_row(tx, t, new, Some((old_rowid, &current)), self.conflict)?
+            {
+                count += 1;
+                self.triggers
+                    .fire(TriggerTiming::After, tx, Some(&stored), Some(&old))?;
+            }
         }
-        if matches!(new[n], Value::Null) && sets.iter().any(|(c, _)| *c == n) {
-            return Err(Error::DatatypeMismatch);
-        }
-        if store_row(tx, &t, new, Some((old_rowid, &old)), upd.conflict)? {
-            count += 1;
-        }
+        Ok(count)
     }
-    Ok(count)
+}
+
+/// NEW as a BEFORE UPDATE trigger sees it: the new values with their
+/// columns' affinities, the rowid an integer.
+fn before_update_row(table: &Table, row: &[Value]) -> Result<Vec<Value>> {
+    let n = table.columns.len();
+    let mut new: Vec<Value> = table
+        .columns
+        .iter()
+        .zip(row)
+        .map(|(c, v)| affinity::apply(c.affinity, v.clone()))
+        .collect();
+    let rowid = rowid_of(row.get(n).unwrap_or(&Value::Null))?;
+    if let Some(a) = table.rowid_alias {
+        new[a] = Value::Integer(rowid);
+    }
+    new.push(Value::Integer(rowid));
+    Ok(new)
+}
+
+/// A DELETE from a table, prepared.
+#[derive(Debug)]
+pub struct PreparedDelete {
+    target: Target,
+    plan: plan::ScanPlan,
+    triggers: RowTriggers,
+}
+
+/// Prepares a DELETE (from a table, or from a view through its INSTEAD
+/// OF triggers) inside `nesting`.
+pub fn prepare_delete(
+    schema: &Schema,
+    del: &Delete,
+    slots: &ParamSlots,
+    hint: Option<&IndexHint>,
+    nesting: &Nesting,
+) -> Result<Prepared> {
+    if let Some(view) = schema.find_view(&del.table) {
+        return crate::instead_of::prepare_delete(schema, view, del, slots, hint, nesting)
+            .map(Prepared::View);
+    }
+    let t = Target::new(schema, &del.table)?;
+    let table = t.table.clone();
+    let mut b = Binder::new(Some(&table), Some(&table.name), slots);
+    b.schema = Some(schema);
+    let filter = del.filter.as_ref().map(|f| b.bind(f)).transpose()?;
+    let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
+    let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
+    plan::force_hint(&mut plan, &allowed, hint);
+    // A DELETE passes no conflict policy on to its triggers' programs.
+    let triggers = RowTriggers::prepare(
+        schema,
+        &table.name,
+        shape_of(&table, false, true),
+        Change::Delete,
+        None,
+        nesting,
+    )?;
+    Ok(Prepared::Delete(PreparedDelete {
+        target: t,
+        plan,
+        triggers,
+    }))
+}
+
+impl PreparedDelete {
+    fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let t = &self.target;
+        let victims = collect(&ScanCtx::new(tx, params), &self.plan)?;
+        if self.triggers.is_empty() {
+            for row in &victims {
+                delete_row(tx, t, row_rowid(row)?, row)?;
+            }
+            return Ok(victims.len() as u64);
+        }
+        let mut count = 0;
+        for collected in victims {
+            let rowid = row_rowid(&collected)?;
+            // A trigger fired for an earlier row may have deleted or
+            // changed this one: skip it, or take it as it is now.
+            let Some(old) = fetch_row(tx, &t.table, rowid)? else {
+                continue;
+            };
+            let mut current = old.clone();
+            if self.triggers.any(TriggerTiming::Before) {
+                if self
+                    .triggers
+                    .fire(TriggerTiming::Before, tx, None, Some(&old))?
+                    == Flow::Ignore
+                {
+                    continue;
+                }
+                let Some(now) = fetch_row(tx, &t.table, rowid)? else {
+                    continue;
+                };
+                current = now;
+            }
+            delete_row(tx, t, rowid, &current)?;
+            count += 1;
+            self.triggers
+                .fire(TriggerTiming::After, tx, None, Some(&old))?;
+        }
+        Ok(count)
+    }
+}
+
+/// Runs an INSERT; returns the number of rows inserted.
+pub fn insert(
+    tx: &WriteTxn,
+    schema: &Schema,
+    ins: &Insert,
+    slots: &ParamSlots,
+    params: &[Value],
+) -> Result<u64> {
+    prepare_insert(schema, ins, slots, &Nesting::top())?.run(tx, params)
+}
+
+/// Runs an UPDATE; returns the number of rows changed.
+pub fn update(
+    tx: &WriteTxn,
+    schema: &Schema,
+    upd: &Update,
+    slots: &ParamSlots,
+    params: &[Value],
+    hint: Option<&IndexHint>,
+) -> Result<u64> {
+    prepare_update(schema, upd, slots, hint, &Nesting::top())?.run(tx, params)
 }
 
 /// Runs a DELETE; returns the number of rows deleted.
@@ -478,30 +843,23 @@ pub fn delete(
     params: &[Value],
     hint: Option<&IndexHint>,
 ) -> Result<u64> {
-    let t = Target::new(schema, &del.table)?;
-    let table = t.table.clone();
-    let mut b = Binder::new(Some(&table), Some(&table.name), slots);
-    b.schema = Some(schema);
-    let filter = del.filter.as_ref().map(|f| b.bind(f)).transpose()?;
-    let allowed = plan::allowed_indexes(&table, t.indexes.clone(), hint)?;
-    let mut plan = plan::plan_scan(&table, &allowed, filter, &[]);
-    plan::force_hint(&mut plan, &allowed, hint);
-    let victims = collect(&ScanCtx::new(tx, params), &plan)?;
-    for row in &victims {
-        let rowid = row_rowid(row)?;
-        delete_row(tx, &t, rowid, row)?;
-    }
-    Ok(victims.len() as u64)
+    prepare_delete(schema, del, slots, hint, &Nesting::top())?.run(tx, params)
 }
 
-/// The plan lines of an UPDATE or DELETE's search, for EXPLAIN.
+/// The plan lines of an UPDATE or DELETE's search, for EXPLAIN (for a
+/// view written through INSTEAD OF triggers, the query of its rows;
+/// `change` says which triggers).
 pub fn explain_search(
     schema: &Schema,
     table: &str,
     filter: Option<&crate::ast::Expr>,
     slots: &ParamSlots,
     hint: Option<&IndexHint>,
+    change: Change<'_>,
 ) -> Result<Vec<String>> {
+    if let Some(view) = schema.find_view(table) {
+        return crate::instead_of::explain(schema, view, filter, slots, hint, change);
+    }
     let table = schema.table(table)?.clone();
     let indexes = plan::allowed_indexes(&table, schema.indexes_of(&table.name), hint)?;
     let mut b = Binder::new(Some(&table), Some(&table.name), slots);

@@ -57,6 +57,16 @@ pub enum Error {
     /// A value that cannot go where it was put (a non-integer rowid).
     #[error("datatype mismatch")]
     DatatypeMismatch,
+    /// `RAISE(...)` in a trigger's program: the message is the error's
+    /// (`RAISE(IGNORE)` never gets this far: the statement that fired the
+    /// trigger skips the row, see [`crate::trigger_program`]).
+    #[error("{}", raised_message(*.action, .message))]
+    Raised {
+        /// What the RAISE does to the statement and its transaction.
+        action: crate::ast::RaiseAction,
+        /// Its message.
+        message: String,
+    },
     /// Evaluating an expression failed (integer overflow in `abs()` or
     /// `sum()`, a string too big, a bad ESCAPE...).
     #[error("{0}")]
@@ -133,6 +143,13 @@ impl Error {
             kind: "column",
             name: name.to_string(),
         }
+    }
+}
+
+fn raised_message(action: crate::ast::RaiseAction, message: &str) -> String {
+    match action {
+        crate::ast::RaiseAction::Ignore => "RAISE(IGNORE) outside of a trigger's program".into(),
+        _ => message.to_string(),
     }
 }
 

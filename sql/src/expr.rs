@@ -130,6 +130,10 @@ pub enum BExpr {
     },
     /// A subquery (see [`crate::subquery`]).
     Subquery(std::sync::Arc<crate::subquery::Subquery>),
+    /// `RAISE(action, message)`: evaluating it is the error
+    /// [`Error::Raised`](crate::error::Error::Raised) (see
+    /// [`crate::trigger_program`]).
+    Raise(crate::ast::RaiseAction, String),
 }
 
 /// What an expression is evaluated against.
@@ -225,7 +229,8 @@ impl BExpr {
             | BExpr::Column { .. }
             | BExpr::Param(_)
             | BExpr::Agg(_)
-            | BExpr::Outer { .. } => {}
+            | BExpr::Outer { .. }
+            | BExpr::Raise(..) => {}
             BExpr::Subquery(s) => {
                 if let crate::subquery::SubqueryKind::In { expr, .. } = &s.kind {
                     expr.visit(f);
@@ -296,6 +301,12 @@ impl BExpr {
                 .cloned()
                 .unwrap_or(Value::Null),
             BExpr::Subquery(s) => s.eval(env)?,
+            BExpr::Raise(action, message) => {
+                return Err(crate::error::Error::Raised {
+                    action: *action,
+                    message: message.clone(),
+                });
+            }
             BExpr::Unary(op, x) => {
                 let v = x.eval(env)?;
                 match op {

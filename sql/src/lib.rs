@@ -22,6 +22,10 @@
 //!   (how both sit in their trees);
 //! * planning and running: [`plan`], [`scan`], [`select`], [`dml`], [`ddl`],
 //!   [`pragma`];
+//! * triggers: [`trigger`] (the schema object and its DDL),
+//!   [`trigger_program`] (prepared programs, firing, `RAISE()`),
+//!   [`trigger_row`] (NEW and OLD), [`instead_of`] (writing views);
+//! * a session's TEMP views and triggers: [`temp`];
 //! * the API: [`db`] ([`Database`], [`Session`], [`Statement`], [`Rows`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -41,6 +45,7 @@ pub mod expr;
 pub mod format;
 pub mod func;
 pub mod hash_join;
+pub mod instead_of;
 pub mod join;
 pub mod keycode;
 pub mod like;
@@ -55,6 +60,10 @@ pub mod scan;
 pub mod schema;
 pub mod select;
 pub mod subquery;
+pub mod temp;
+pub mod trigger;
+pub mod trigger_program;
+pub mod trigger_row;
 pub mod value;
 
 pub use db::{Database, Options, Params, Rows, Session, Statement};

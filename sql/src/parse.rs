@@ -32,6 +32,15 @@
 //! * `PRAGMA` is parsed here, because sqlparser accepts neither a negative
 //!   number (`PRAGMA cache_size = -2000`) nor a bare word
 //!   (`PRAGMA journal_mode = wal`) as its value;
+//! * `CREATE TRIGGER` is parsed here too (its header in `parse/trigger.rs`, each
+//!   statement of its body by the statement parser), because sqlparser's
+//!   follows other dialects;
+//! * `RAISE(ABORT, 'msg')` comes back from sqlparser as a call of a
+//!   function `RAISE` whose first argument is a name, and is translated
+//!   into [`Expr::Raise`], with SQLite 3.40's grammar: IGNORE alone, or
+//!   ROLLBACK, ABORT or FAIL with a string or a name as the message
+//!   (later SQLite versions take any expression there; walnut refuses one
+//!   with a syntax error); anywhere but in a trigger it is SQLite's error;
 //! * the text of a result column (SQLite names an unaliased column by the
 //!   expression as written) is cut from the statement's tokens, because
 //!   sqlparser's spans do not always cover a whole expression (the span of
@@ -49,6 +58,8 @@ use sqlparser::ast::Spanned;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+
+mod trigger;
 
 /// Parses SQL text into sqlparser statements (after rewriting the few
 /// SQLite spellings sqlparser does not read, see the module docs).
@@ -316,16 +327,23 @@ fn scan(script: &str) -> Scan {
     // The current statement's (first token start, last token end).
     let mut current: Option<(usize, usize)> = None;
     // Words of the current statement: its first three, and the last one
-    // (a trigger's body holds `;`, and only `END;` ends it).
+    // if it came right after a `;` (a trigger's body holds `;`, and only
+    // `; END;` ends it, as in SQLite's `sqlite3_complete`: the END of a
+    // CASE does not).
     let mut word = String::new();
     let mut first_words: Vec<String> = Vec::new();
     let mut last_word = String::new();
-    let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String| {
+    // Whether the last token was a `;` inside a trigger, and whether the
+    // word being read started right after one.
+    let mut after_semicolon = false;
+    let mut word_after_semicolon = false;
+    let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String, after: bool| {
         if !word.is_empty() {
             if first.len() < 3 {
                 first.push(word.to_ascii_uppercase());
             }
-            *last = std::mem::take(word).to_ascii_uppercase();
+            let w = std::mem::take(word).to_ascii_uppercase();
+            *last = if after { w } else { String::new() };
         }
     };
     let mut chars = script.char_indices().peekable();
@@ -333,12 +351,18 @@ fn scan(script: &str) -> Scan {
         let next = chars.peek().map(|&(_, n)| n);
         let end = i + c.len_utf8();
         if state == Lexical::Code && !(c.is_ascii_alphanumeric() || c == '_') {
-            flush(&mut word, &mut first_words, &mut last_word);
+            flush(
+                &mut word,
+                &mut first_words,
+                &mut last_word,
+                word_after_semicolon,
+            );
         }
         match state {
             Lexical::Code => match c {
                 ';' if is_trigger(&first_words) && last_word != "END" => {
                     last_word.clear();
+                    after_semicolon = true;
                     if let Some((_, last)) = &mut current {
                         *last = end;
                     }
@@ -349,6 +373,7 @@ fn scan(script: &str) -> Scan {
                     }
                     first_words.clear();
                     last_word.clear();
+                    after_semicolon = false;
                 }
                 '-' if next == Some('-') => {
                     chars.next();
@@ -366,10 +391,14 @@ fn scan(script: &str) -> Scan {
                         _ => Lexical::Code,
                     };
                     if c.is_ascii_alphanumeric() || c == '_' {
+                        if word.is_empty() {
+                            word_after_semicolon = after_semicolon;
+                        }
                         word.push(c);
                     } else {
                         last_word.clear();
                     }
+                    after_semicolon = false;
                     current = Some(current.map_or((i, end), |(start, _)| (start, end)));
                 }
             },
@@ -450,7 +479,7 @@ pub fn split_statements(script: &str) -> Vec<StatementText<'_>> {
 /// comments) is complete too: nothing is pending.
 ///
 /// As in SQLite's `sqlite3_complete`, the `;` inside a `CREATE TRIGGER`
-/// body do not end it; its `END;` does (walnut then refuses triggers).
+/// body do not end it; its `END;` does.
 pub fn is_complete(script: &str) -> bool {
     let scan = scan(script);
     !scan.open && !scan.unterminated
@@ -490,7 +519,13 @@ pub struct ParsedStatement {
 /// for valid SQL that walnut does not implement; [`SqlError::Schema`] for
 /// a table SQLite would refuse (two primary keys).
 pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
-    let (tokens, mut hints) = strip_index_hints(tokenize(sql)?)?;
+    parse_one(sql, false)
+}
+
+/// [`parse_statement`], for a statement of a trigger's program when
+/// `in_trigger` is set (where `RAISE()` may be used).
+fn parse_one(sql: &str, in_trigger: bool) -> Result<ParsedStatement, SqlError> {
+    let tokens = tokenize(sql)?;
     let first: Vec<String> = tokens
         .iter()
         .filter_map(|t| match &t.token {
@@ -500,8 +535,14 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
         .take(3)
         .collect();
     if is_trigger(&first) {
-        return Err(unsupported("triggers"));
+        if in_trigger {
+            return Err(SqlError::Syntax(
+                "near \"CREATE\": a trigger's program cannot create a trigger".into(),
+            ));
+        }
+        return trigger::create_trigger(sql, &tokens);
     }
+    let (tokens, mut hints) = strip_index_hints(tokens)?;
     if hints.len() > 1 {
         return Err(unsupported("more than one INDEXED BY / NOT INDEXED"));
     }
@@ -517,6 +558,7 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
     let mut t = Translator {
         exprs: ExprTranslator {
             tokens: &tokens,
+            in_trigger,
             ..ExprTranslator::new(sql)
         },
         source: sql,
@@ -810,15 +852,28 @@ impl Translator<'_> {
                 if *purge || *temporary || table.is_some() {
                     return Err(unsupported(format!("this form of DROP ({s})")));
                 }
-                let name = match names.as_slice() {
-                    [one] => object_name(one)?,
+                let one = match names.as_slice() {
+                    [one] => one,
                     _ => return Err(unsupported("DROP of several objects at once")),
                 };
                 let if_exists = *if_exists;
                 match object_type {
-                    sp::ObjectType::Table => Statement::DropTable { name, if_exists },
-                    sp::ObjectType::Index => Statement::DropIndex { name, if_exists },
-                    sp::ObjectType::View => Statement::DropView { name, if_exists },
+                    sp::ObjectType::Table => Statement::DropTable {
+                        name: object_name(one)?,
+                        if_exists,
+                    },
+                    sp::ObjectType::Index => Statement::DropIndex {
+                        name: object_name(one)?,
+                        if_exists,
+                    },
+                    sp::ObjectType::View => {
+                        let (schema, name) = qualified_name(one)?;
+                        Statement::DropView {
+                            name,
+                            schema,
+                            if_exists,
+                        }
+                    }
                     other => return Err(unsupported(format!("DROP {other}"))),
                 }
             }
@@ -930,7 +985,26 @@ impl Translator<'_> {
                 return Err(unsupported(describe_alias.to_string()));
             }
             S::CreateView(cv) => Statement::CreateView(self.create_view(cv)?),
-            S::CreateTrigger(_) | S::DropTrigger(_) => return Err(unsupported("triggers")),
+            // `parse_statement` reads CREATE TRIGGER itself (see
+            // `trigger`); this is in case sqlparser ever gets one.
+            S::CreateTrigger(_) => return Err(unsupported("this form of CREATE TRIGGER")),
+            S::DropTrigger(dt) => {
+                let sp::DropTrigger {
+                    if_exists,
+                    trigger_name,
+                    table_name,
+                    option,
+                } = dt;
+                if table_name.is_some() || option.is_some() {
+                    return Err(unsupported(format!("this form of DROP TRIGGER ({dt})")));
+                }
+                let (schema, name) = qualified_name(trigger_name)?;
+                Statement::DropTrigger {
+                    name,
+                    schema,
+                    if_exists: *if_exists,
+                }
+            }
             S::CreateVirtualTable { .. } => return Err(unsupported("virtual tables")),
             S::AttachDatabase { .. } => return Err(unsupported("ATTACH")),
             other => return Err(unsupported(statement_name(other))),
@@ -1065,7 +1139,7 @@ impl Translator<'_> {
             return Err(unsupported("INSERT without INTO"));
         }
         let conflict = match or {
-            None if *replace_into => Conflict::Replace,
+            None if *replace_into => Some(Conflict::Replace),
             other => conflict(other, "INSERT")?,
         };
         let table = match table {
@@ -1400,13 +1474,16 @@ impl Translator<'_> {
         }
     }
 
-    /// `CREATE VIEW`: SQLite's form only (no OR REPLACE, no TEMP views).
+    /// `CREATE [TEMP] VIEW`: SQLite's form only (no OR REPLACE).
     fn create_view(&mut self, cv: &sp::CreateView) -> Result<ast::CreateView, SqlError> {
         if cv.or_replace || cv.or_alter {
             return Err(unsupported("CREATE OR REPLACE VIEW (SQLite has none)"));
         }
-        if cv.temporary {
-            return Err(unsupported("TEMP views"));
+        let (schema, name) = qualified_name(&cv.name)?;
+        if cv.temporary && schema == Some(ast::SchemaName::Main) {
+            return Err(SqlError::Schema(
+                "temporary table name must be unqualified".into(),
+            ));
         }
         if cv.materialized
             || cv.secure
@@ -1438,7 +1515,9 @@ impl Translator<'_> {
             ));
         }
         Ok(ast::CreateView {
-            name: object_name(&cv.name)?,
+            name,
+            temp: cv.temporary,
+            schema,
             columns,
             select: Box::new(select),
             if_not_exists: cv.if_not_exists,
@@ -1902,12 +1981,17 @@ fn pragma_value(toks: &[&TokenWithSpan], i: usize) -> Result<(PragmaValue, usize
     Ok((value, i + 1))
 }
 
-/// `OR REPLACE` / `OR IGNORE` / `OR ABORT` of INSERT and UPDATE.
-fn conflict(or: &Option<sp::SqliteOnConflict>, statement: &str) -> Result<Conflict, SqlError> {
+/// `OR REPLACE` / `OR IGNORE` / `OR ABORT` of INSERT and UPDATE, if
+/// written.
+fn conflict(
+    or: &Option<sp::SqliteOnConflict>,
+    statement: &str,
+) -> Result<Option<Conflict>, SqlError> {
     Ok(match or {
-        None | Some(sp::SqliteOnConflict::Abort) => Conflict::Abort,
-        Some(sp::SqliteOnConflict::Replace) => Conflict::Replace,
-        Some(sp::SqliteOnConflict::Ignore) => Conflict::Ignore,
+        None => None,
+        Some(sp::SqliteOnConflict::Abort) => Some(Conflict::Abort),
+        Some(sp::SqliteOnConflict::Replace) => Some(Conflict::Replace),
+        Some(sp::SqliteOnConflict::Ignore) => Some(Conflict::Ignore),
         Some(other) => return Err(unsupported(format!("{statement} {other}"))),
     })
 }
@@ -2048,6 +2132,9 @@ pub struct ExprTranslator<'a> {
     /// The statement's tokens (for the result column names of subqueries);
     /// empty where expressions are translated on their own.
     tokens: &'a [TokenWithSpan],
+    /// Whether the expressions are part of a trigger's program, the one
+    /// place `RAISE()` may be used.
+    in_trigger: bool,
 }
 
 /// The character at a 1-based (line, column) location of `source`.
@@ -2068,6 +2155,7 @@ impl<'a> ExprTranslator<'a> {
             names: Vec::new(),
             source,
             tokens: &[],
+            in_trigger: false,
         }
     }
 
@@ -2075,7 +2163,7 @@ impl<'a> ExprTranslator<'a> {
     /// this one's parameter numbering (parameters are numbered in the
     /// order they are written, inside subqueries too).
     pub(crate) fn subquery(&mut self, q: &sp::Query) -> Result<ast::Select, SqlError> {
-        let (source, tokens) = (self.source, self.tokens);
+        let (source, tokens, in_trigger) = (self.source, self.tokens, self.in_trigger);
         let mut t = Translator {
             exprs: std::mem::replace(self, ExprTranslator::new(source)),
             source,
@@ -2084,6 +2172,7 @@ impl<'a> ExprTranslator<'a> {
         let result = t.query(q);
         *self = t.exprs;
         self.tokens = tokens;
+        self.in_trigger = in_trigger;
         result
     }
 
@@ -2362,6 +2451,11 @@ impl<'a> ExprTranslator<'a> {
             [part] => part.to_string().to_ascii_lowercase(),
             _ => return Err(unsupported(format!("function name {}", f.name))),
         };
+        let unquoted = matches!(f.name.0.as_slice(),
+            [sp::ObjectNamePart::Identifier(id)] if id.quote_style.is_none());
+        if name == "raise" && unquoted {
+            return self.raise(f);
+        }
         if f.over.is_some() {
             return Err(unsupported("window functions"));
         }
@@ -2400,6 +2494,64 @@ impl<'a> ExprTranslator<'a> {
             star,
         })
     }
+}
+
+impl ExprTranslator<'_> {
+    /// `RAISE(IGNORE)` or `RAISE(ROLLBACK|ABORT|FAIL, message)`, which
+    /// sqlparser reads as a call of a function `RAISE` whose first argument
+    /// is a name. The message is a string or a name, as in SQLite's grammar
+    /// (not an expression). Outside a trigger's program it is SQLite's
+    /// error.
+    fn raise(&mut self, f: &sp::Function) -> Result<Expr, SqlError> {
+        if !self.in_trigger {
+            return Err(SqlError::Schema(
+                "RAISE() may only be used within a trigger-program".into(),
+            ));
+        }
+        let args: Vec<&sp::Expr> = match &f.args {
+            sp::FunctionArguments::List(list)
+                if list.clauses.is_empty() && list.duplicate_treatment.is_none() =>
+            {
+                list.args
+                    .iter()
+                    .map(|a| match a {
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(x)) => Ok(x),
+                        _ => Err(raise_syntax()),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            _ => return Err(raise_syntax()),
+        };
+        let action = match args.first() {
+            Some(sp::Expr::Identifier(id)) if id.quote_style.is_none() => {
+                match id.value.to_ascii_uppercase().as_str() {
+                    "IGNORE" => ast::RaiseAction::Ignore,
+                    "ROLLBACK" => ast::RaiseAction::Rollback,
+                    "ABORT" => ast::RaiseAction::Abort,
+                    "FAIL" => ast::RaiseAction::Fail,
+                    _ => return Err(raise_syntax()),
+                }
+            }
+            _ => return Err(raise_syntax()),
+        };
+        let message = match (action, &args[1..]) {
+            (ast::RaiseAction::Ignore, []) => String::new(),
+            (ast::RaiseAction::Ignore, _) => return Err(raise_syntax()),
+            (_, [sp::Expr::Identifier(id)]) => id.value.clone(),
+            (_, [sp::Expr::Value(v)]) => match &v.value {
+                sp::Value::SingleQuotedString(m) => m.clone(),
+                _ => return Err(raise_syntax()),
+            },
+            _ => return Err(raise_syntax()),
+        };
+        Ok(Expr::Raise { action, message })
+    }
+}
+
+fn raise_syntax() -> SqlError {
+    SqlError::Syntax(
+        "RAISE takes IGNORE, or ROLLBACK, ABORT or FAIL with a message: RAISE(ABORT, 'why')".into(),
+    )
 }
 
 fn binary_op(op: &sp::BinaryOperator) -> Result<BinaryOp, SqlError> {
@@ -2627,6 +2779,34 @@ fn indexed_columns(cols: &[sp::IndexColumn]) -> Result<Vec<IndexedColumn>, SqlEr
             Ok(IndexedColumn { name, descending })
         })
         .collect()
+}
+
+/// An object name that may be qualified by `main.` or `temp.` (for views
+/// and triggers, the objects a TEMP schema can hold): the schema, if
+/// written, and the name. Any other database is SQLite's "unknown
+/// database".
+pub fn qualified_name(n: &sp::ObjectName) -> Result<(Option<ast::SchemaName>, String), SqlError> {
+    let part = |p: &sp::ObjectNamePart| {
+        p.as_ident()
+            .map(|i| i.value.clone())
+            .ok_or_else(|| unsupported(format!("name {n}")))
+    };
+    match n.0.as_slice() {
+        [_] => Ok((None, object_name(n)?)),
+        [schema, name] => Ok((Some(schema_name(&part(schema)?)?), part(name)?)),
+        _ => Err(unsupported(format!("qualified name {n}"))),
+    }
+}
+
+/// `main` or `temp` (any case); SQLite's error for any other database.
+fn schema_name(name: &str) -> Result<ast::SchemaName, SqlError> {
+    if name.eq_ignore_ascii_case("main") {
+        Ok(ast::SchemaName::Main)
+    } else if name.eq_ignore_ascii_case("temp") {
+        Ok(ast::SchemaName::Temp)
+    } else {
+        Err(SqlError::Schema(format!("unknown database {name}")))
+    }
 }
 
 /// A one-part object name (schema-qualified names are not supported).
@@ -2989,7 +3169,7 @@ mod script_tests {
     }
 
     #[test]
-    fn a_trigger_body_is_one_statement_and_refused() {
+    fn a_trigger_body_is_one_statement() {
         let script = "CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END; SELECT 3;";
         let texts: Vec<&str> = split_statements(script).iter().map(|s| s.text).collect();
         assert_eq!(
@@ -3005,8 +3185,25 @@ mod script_tests {
         assert!(is_complete(
             "CREATE TEMP TRIGGER r UPDATE ON t BEGIN SELECT 1; END;"
         ));
-        let err = parse_statement(texts[0]).expect_err("triggers");
-        assert_eq!(err.to_string(), "not supported: triggers");
+        let parsed = parse_statement(texts[0]).expect("a trigger");
+        assert_eq!(parsed.text, texts[0]);
+        // Only an END right after a `;` ends the body (as in SQLite's
+        // sqlite3_complete): not the END of a CASE, nor `BEGIN END`.
+        let script = "CREATE TRIGGER r INSERT ON t BEGIN SELECT CASE WHEN 1 THEN 2 END; \
+                      SELECT 3;-- done\nEND; SELECT 4";
+        let texts: Vec<&str> = split_statements(script).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TRIGGER r INSERT ON t BEGIN SELECT CASE WHEN 1 THEN 2 END; \
+                 SELECT 3;-- done\nEND",
+                "SELECT 4"
+            ]
+        );
+        assert!(!is_complete(
+            "CREATE TRIGGER r INSERT ON t BEGIN SELECT CASE WHEN 1 THEN 2 END;"
+        ));
+        assert!(!is_complete("CREATE TRIGGER r INSERT ON t BEGIN END;"));
     }
 
     #[test]
@@ -3029,7 +3226,10 @@ mod script_tests {
 #[cfg(test)]
 mod statement_tests {
     use super::*;
-    use crate::ast::{ColumnDef, CreateIndex, Delete, Insert, Select, Update};
+    use crate::ast::{
+        ColumnDef, CreateIndex, CreateTrigger, Delete, Insert, RaiseAction, SchemaName, Select,
+        TriggerEvent, TriggerStep, TriggerTiming, Update,
+    };
 
     fn parse(sql: &str) -> Statement {
         match parse_statement(sql) {
@@ -3143,18 +3343,238 @@ mod statement_tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            refused("CREATE TEMP VIEW v AS SELECT 1"),
-            "not supported: TEMP views"
-        );
-        assert_eq!(
             refused("CREATE VIEW v AS SELECT ?"),
             "parameters are not allowed in views"
         );
+    }
+
+    #[test]
+    fn temp_views_and_schema_qualified_views() {
+        let view = |sql: &str| match parse(sql) {
+            Statement::CreateView(cv) => (cv.temp, cv.schema, cv.name),
+            other => panic!("{other:?}"),
+        };
         assert_eq!(
-            refused("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"),
-            "not supported: triggers"
+            view("CREATE TEMP VIEW v AS SELECT 1"),
+            (true, None, "v".into())
         );
-        assert_eq!(refused("DROP TRIGGER tr"), "not supported: triggers");
+        assert_eq!(
+            view("CREATE TEMPORARY VIEW v AS SELECT 1"),
+            (true, None, "v".into())
+        );
+        assert_eq!(
+            view("CREATE VIEW Temp.v AS SELECT 1"),
+            (false, Some(SchemaName::Temp), "v".into())
+        );
+        assert_eq!(
+            refused("CREATE TEMP VIEW main.v AS SELECT 1"),
+            "temporary table name must be unqualified"
+        );
+        assert_eq!(
+            refused("CREATE VIEW other.v AS SELECT 1"),
+            "unknown database other"
+        );
+        assert_eq!(
+            parse("DROP VIEW main.v"),
+            Statement::DropView {
+                name: "v".into(),
+                schema: Some(SchemaName::Main),
+                if_exists: false
+            }
+        );
+        assert_eq!(
+            refused("CREATE TEMP TABLE t(a)"),
+            "not supported: CREATE TEMP TABLE"
+        );
+    }
+
+    // -- triggers ----------------------------------------------------------------
+
+    fn trigger(sql: &str) -> CreateTrigger {
+        match parse(sql) {
+            Statement::CreateTrigger(ct) => ct,
+            other => panic!("not CREATE TRIGGER: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_trigger_header_in_all_its_forms() {
+        let ct = trigger(
+            "CREATE TEMP TRIGGER IF NOT EXISTS r AFTER UPDATE OF a, \"b\" ON t \
+             FOR EACH ROW WHEN new.a > old.a BEGIN SELECT 1; END;",
+        );
+        assert_eq!(ct.name, "r");
+        assert!(ct.temp && ct.if_not_exists);
+        assert_eq!(ct.schema, None);
+        assert_eq!(ct.timing, TriggerTiming::After);
+        assert_eq!(ct.event, TriggerEvent::Update(vec!["a".into(), "b".into()]));
+        assert_eq!(ct.table, "t");
+        assert!(matches!(
+            ct.when,
+            Some(Expr::Binary {
+                op: BinaryOp::Gt,
+                ..
+            })
+        ));
+        let ct = trigger("create trigger main.r delete on t begin delete from u; end");
+        assert_eq!(ct.schema, Some(SchemaName::Main));
+        assert_eq!(
+            (ct.timing, ct.event),
+            (TriggerTiming::Before, TriggerEvent::Delete),
+            "no timing written is BEFORE"
+        );
+        let ct = trigger("CREATE TRIGGER r INSTEAD OF INSERT ON v BEGIN SELECT 1; END");
+        assert_eq!(
+            (ct.timing, ct.event),
+            (TriggerTiming::InsteadOf, TriggerEvent::Insert)
+        );
+        // A WHEN with CASE ... END, and a column called `begin`.
+        let ct = trigger(
+            "CREATE TRIGGER r INSERT ON t WHEN CASE new.begin WHEN 1 THEN 1 END \
+             BEGIN SELECT 1; END",
+        );
+        assert!(matches!(ct.when, Some(Expr::Case { .. })));
+    }
+
+    #[test]
+    fn a_trigger_body_holds_insert_update_delete_and_select_steps() {
+        let ct = trigger(
+            "CREATE TRIGGER r AFTER INSERT ON t BEGIN \
+               INSERT INTO log VALUES (new.a, ';'); -- a comment; with a semicolon
+               UPDATE u SET n = n + 1 WHERE id = new.a; \
+               DELETE FROM w WHERE x = CASE WHEN new.a THEN 1 END; \
+               SELECT RAISE(ABORT, 'stop') WHERE new.a < 0; \
+             END",
+        );
+        assert_eq!(ct.steps.len(), 4);
+        assert!(matches!(&ct.steps[0], TriggerStep::Insert(i) if i.table == "log"));
+        assert!(matches!(&ct.steps[1], TriggerStep::Update(u) if u.table == "u"));
+        assert!(matches!(&ct.steps[2], TriggerStep::Delete(d) if d.table == "w"));
+        let TriggerStep::Select { select, .. } = &ct.steps[3] else {
+            panic!("not SELECT")
+        };
+        let SelectItem::Expr { expr, .. } = &select.items[0] else {
+            panic!("no expression")
+        };
+        assert_eq!(
+            *expr,
+            Expr::Raise {
+                action: RaiseAction::Abort,
+                message: "stop".into()
+            }
+        );
+    }
+
+    #[test]
+    fn raise_in_its_forms_and_only_in_a_trigger() {
+        let raise = |e: &str| {
+            let ct = trigger(&format!(
+                "CREATE TRIGGER r INSERT ON t BEGIN SELECT {e}; END"
+            ));
+            let TriggerStep::Select { select, .. } = &ct.steps[0] else {
+                panic!("not SELECT")
+            };
+            match &select.items[0] {
+                SelectItem::Expr { expr, .. } => expr.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            raise("raise(ignore)"),
+            Expr::Raise {
+                action: RaiseAction::Ignore,
+                message: String::new()
+            }
+        );
+        assert_eq!(
+            raise("RAISE(FAIL, \"why\")"),
+            Expr::Raise {
+                action: RaiseAction::Fail,
+                message: "why".into()
+            }
+        );
+        assert_eq!(
+            raise("RAISE(ROLLBACK, 'it''s')"),
+            Expr::Raise {
+                action: RaiseAction::Rollback,
+                message: "it's".into()
+            }
+        );
+        assert_eq!(
+            refused("SELECT RAISE(IGNORE)"),
+            "RAISE() may only be used within a trigger-program"
+        );
+        assert_eq!(
+            refused("CREATE TABLE t(a CHECK (RAISE(ABORT, 'x')))"),
+            "RAISE() may only be used within a trigger-program"
+        );
+        for bad in [
+            "RAISE(IGNORE, 'x')",
+            "RAISE(ABORT)",
+            "RAISE(STOP, 'x')",
+            "RAISE(ABORT, 1 + 1)",
+        ] {
+            let sql = format!("CREATE TRIGGER r INSERT ON t BEGIN SELECT {bad}; END");
+            assert!(
+                refused(&sql).starts_with("syntax error: RAISE takes"),
+                "{bad}: {}",
+                refused(&sql)
+            );
+        }
+    }
+
+    #[test]
+    fn trigger_refusals_use_sqlites_words() {
+        let cases = [
+            (
+                "CREATE TRIGGER r INSERT ON t BEGIN SELECT ?; END",
+                "trigger cannot use variables",
+            ),
+            (
+                "CREATE TRIGGER r INSERT ON t WHEN :x BEGIN SELECT 1; END",
+                "trigger cannot use variables",
+            ),
+            (
+                "CREATE TRIGGER r INSERT ON t BEGIN DELETE FROM u INDEXED BY i; END",
+                "the INDEXED BY clause is not allowed on UPDATE or DELETE statements within \
+                 triggers",
+            ),
+            (
+                "CREATE TEMP TRIGGER main.r INSERT ON t BEGIN SELECT 1; END",
+                "temporary trigger may not have qualified name",
+            ),
+            (
+                "CREATE TRIGGER other.r INSERT ON t BEGIN SELECT 1; END",
+                "unknown database other",
+            ),
+        ];
+        for (sql, message) in cases {
+            assert_eq!(refused(sql), message, "{sql}");
+        }
+        for sql in [
+            "CREATE TRIGGER r INSERT ON t BEGIN END",
+            "CREATE TRIGGER r INSERT ON t BEGIN SELECT 1 END",
+            "CREATE TRIGGER r INSERT ON t BEGIN SELECT 1;",
+            "CREATE TRIGGER r INSERT ON t BEGIN INSERT INTO u DEFAULT VALUES; END",
+            "CREATE TRIGGER r INSERT ON t BEGIN CREATE TABLE u(a); END",
+            "CREATE TRIGGER r INSERT ON t FOR EACH STATEMENT BEGIN SELECT 1; END",
+            "CREATE TRIGGER r TRUNCATE ON t BEGIN SELECT 1; END",
+            "CREATE TRIGGER r INSERT ON t WHEN 1 FROM u BEGIN SELECT 1; END",
+        ] {
+            assert!(
+                refused(sql).starts_with("syntax error"),
+                "{sql}: {}",
+                refused(sql)
+            );
+        }
+        assert_eq!(
+            parse("DROP TRIGGER IF EXISTS temp.r"),
+            Statement::DropTrigger {
+                name: "r".into(),
+                schema: Some(SchemaName::Temp),
+                if_exists: true
+            }
+        );
     }
 
     #[test]
@@ -3292,7 +3712,7 @@ mod statement_tests {
                     vec![int(1), Expr::Param(Param::Index(1))],
                     vec![int(3), Expr::Param(Param::Index(2))],
                 ]),
-                conflict: Conflict::Abort,
+                conflict: None,
             })
         );
         let Statement::Insert(i) = parse("INSERT INTO t SELECT a FROM u WHERE a > 1") else {
@@ -3306,7 +3726,7 @@ mod statement_tests {
                 table: "t".into(),
                 columns: None,
                 source: InsertSource::DefaultValues,
-                conflict: Conflict::Abort,
+                conflict: None,
             })
         );
     }
@@ -3319,17 +3739,22 @@ mod statement_tests {
         };
         assert_eq!(
             conflict("INSERT OR REPLACE INTO t VALUES (1)"),
-            Conflict::Replace
+            Some(Conflict::Replace)
         );
-        assert_eq!(conflict("REPLACE INTO t VALUES (1)"), Conflict::Replace);
+        assert_eq!(
+            conflict("REPLACE INTO t VALUES (1)"),
+            Some(Conflict::Replace)
+        );
         assert_eq!(
             conflict("INSERT OR IGNORE INTO t VALUES (1)"),
-            Conflict::Ignore
+            Some(Conflict::Ignore)
         );
         assert_eq!(
             conflict("INSERT OR ABORT INTO t VALUES (1)"),
-            Conflict::Abort
+            Some(Conflict::Abort),
+            "written, so that it overrides a trigger step's own policy"
         );
+        assert_eq!(conflict("INSERT INTO t VALUES (1)"), None);
         assert_eq!(
             refused("INSERT OR FAIL INTO t VALUES (1)"),
             "not supported: INSERT OR FAIL"
@@ -3408,13 +3833,13 @@ mod statement_tests {
                     left: Box::new(col("c")),
                     right: Box::new(Expr::Param(Param::Index(2))),
                 }),
-                conflict: Conflict::Ignore,
+                conflict: Some(Conflict::Ignore),
             })
         );
         assert!(matches!(
             parse("UPDATE OR REPLACE t SET a = 1"),
             Statement::Update(Update {
-                conflict: Conflict::Replace,
+                conflict: Some(Conflict::Replace),
                 filter: None,
                 ..
             })

@@ -74,6 +74,15 @@ impl fmt::Display for Expr {
                     if *negated { "NOT " } else { "" }
                 )
             }
+            Expr::Raise { action, message } => match action {
+                crate::ast::RaiseAction::Ignore => write!(f, "RAISE(IGNORE)"),
+                _ => write!(
+                    f,
+                    "RAISE({}, {})",
+                    action.sql(),
+                    format::quote(&crate::Value::Text(message.clone()))
+                ),
+            },
             Expr::Literal(v) => write!(f, "{}", format::quote(v)),
             Expr::Column {
                 table: Some(t),

@@ -26,9 +26,17 @@
 //! the DDL statement that made the object; `sqlite_master` lists objects in
 //! that order, as SQLite lists them in rowid order.
 //!
+//! Views and triggers own no tree: their entries have root 0 (a trigger's
+//! key is [`crate::trigger::trigger_key`], since triggers have a namespace
+//! of their own). A statement sees the main schema together with its
+//! session's TEMP views and triggers ([`Schema::with_temp`], see
+//! [`crate::temp`]): `find_*` lookups of a name search TEMP first, as
+//! SQLite does; `main_*` lookups (for DDL on main) search main alone.
+//!
 //! Invariants of a loaded [`Schema`]:
-//! * names are unique across tables and indexes, compared ASCII
-//!   case-insensitively (the map key is the lower-cased name);
+//! * names are unique across tables, indexes and views of main, compared
+//!   ASCII case-insensitively (the map key is the lower-cased name), and
+//!   across triggers of main;
 //! * every index refers to an existing table by its lower-cased name, and
 //!   its `columns` are positions in that table;
 //! * a table has at most one rowid alias: an `INTEGER PRIMARY KEY` column
@@ -40,6 +48,8 @@ use crate::ast::{ColumnDef, CreateTable, Expr, IndexedColumn, Statement};
 use crate::error::{Error, Result};
 use crate::keycode::Order;
 use crate::parse;
+use crate::temp::TempSchema;
+use crate::trigger::{Change, Trigger};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,8 +114,11 @@ pub struct View {
     pub columns: Vec<String>,
     /// The SELECT.
     pub select: crate::ast::Select,
-    /// The schema cookie of the statement that created it.
+    /// The schema cookie of the statement that created it (for a TEMP
+    /// view, the TEMP schema's counter).
     pub created: u32,
+    /// Whether it is in the session's TEMP schema.
+    pub temp: bool,
 }
 
 /// A table.
@@ -221,11 +234,24 @@ pub struct Schema {
     tables: BTreeMap<String, Arc<Table>>,
     indexes: BTreeMap<String, Arc<Index>>,
     views: BTreeMap<String, Arc<View>>,
+    triggers: BTreeMap<String, Arc<Trigger>>,
+    /// The session's TEMP objects (empty until [`Schema::with_temp`]).
+    temp: Arc<TempSchema>,
+    /// Whether names resolve in main alone, as in the program of a
+    /// trigger of main ([`Schema::seen_from`]).
+    main_names_only: bool,
 }
 
 /// Whether `name` is `sqlite_master` or `sqlite_schema` (any case).
 pub fn is_master_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("sqlite_master") || name.eq_ignore_ascii_case("sqlite_schema")
+}
+
+/// Whether `name` is `sqlite_temp_master` or `sqlite_temp_schema` (any
+/// case): the TEMP schema's table of objects.
+pub fn is_temp_master_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("sqlite_temp_master")
+        || name.eq_ignore_ascii_case("sqlite_temp_schema")
 }
 
 /// The read-only `sqlite_master` table: type, name, tbl_name, rootpage, sql.
@@ -254,6 +280,18 @@ pub fn master_table(name: &str) -> Table {
         rowid_alias: None,
         checks: Vec::new(),
         created: 0,
+    }
+}
+
+/// An error of an object of main (see [`Schema::seen_from`]): a
+/// missing table is `no such table: main.t`, as SQLite words it.
+pub fn missing_in_main(e: Error) -> Error {
+    match e {
+        Error::NoSuch {
+            kind: "table",
+            name,
+        } if !name.contains('.') => Error::no_table(&format!("main.{name}")),
+        other => other,
     }
 }
 
@@ -416,6 +454,12 @@ impl Schema {
                     );
                 }
                 EntryKind::Index => index_entries.push((name, entry.root, stored)),
+                EntryKind::Trigger => {
+                    let trigger = Trigger::load(&stored, &name, false)?;
+                    schema
+                        .triggers
+                        .insert(key(&trigger.name), Arc::new(trigger));
+                }
                 EntryKind::View => {
                     let sql = stored.sql.clone().ok_or_else(|| {
                         Error::Corrupt(format!("view {name:?} has no CREATE statement"))
@@ -433,6 +477,7 @@ impl Schema {
                             columns: cv.columns,
                             select: *cv.select,
                             created: stored.created,
+                            temp: false,
                         }),
                     );
                 }
@@ -514,21 +559,119 @@ impl Schema {
         }
     }
 
-    /// The table called `name` (any case).
-    pub fn table(&self, name: &str) -> Result<&Arc<Table>> {
-        self.tables
-            .get(&key(name))
-            .ok_or_else(|| Error::no_table(name))
+    /// This schema of main with the session's TEMP objects.
+    pub fn with_temp(&self, temp: Arc<TempSchema>) -> Schema {
+        Schema {
+            temp,
+            ..self.clone()
+        }
     }
 
-    /// The table called `name`, if there is one.
+    /// The session's TEMP objects.
+    pub fn temp(&self) -> &TempSchema {
+        &self.temp
+    }
+
+    /// This schema as a view or trigger sees it: one of TEMP sees TEMP's
+    /// objects first, as a statement does; one of main (`temp` false) sees
+    /// only main's, since SQLite binds the names such an object uses to
+    /// main, so TEMP views neither hide nor stand in for main's tables
+    /// (TEMP triggers still fire on the tables a trigger writes). A name
+    /// an object of main cannot find is `main.name` ([`missing_in_main`]).
+    pub fn seen_from(&self, temp: bool) -> std::borrow::Cow<'_, Schema> {
+        use std::borrow::Cow;
+        let main_names_only = !temp && !self.temp.is_empty();
+        if self.main_names_only == main_names_only {
+            return Cow::Borrowed(self);
+        }
+        Cow::Owned(Schema {
+            main_names_only,
+            ..self.clone()
+        })
+    }
+
+    /// The TEMP view called `name`, if names resolve in TEMP here.
+    fn temp_view(&self, name: &str) -> Option<&Arc<View>> {
+        if self.main_names_only {
+            return None;
+        }
+        self.temp.find_view(name)
+    }
+
+    /// The table called `name` (any case).
+    pub fn table(&self, name: &str) -> Result<&Arc<Table>> {
+        self.find_table(name).ok_or_else(|| Error::no_table(name))
+    }
+
+    /// The table called `name`, if there is one and no TEMP view of that
+    /// name hides it.
     pub fn find_table(&self, name: &str) -> Option<&Arc<Table>> {
+        if self.temp_view(name).is_some() {
+            return None;
+        }
         self.tables.get(&key(name))
     }
 
-    /// The view called `name`, if there is one.
+    /// The view called `name`, if there is one: a TEMP view first.
     pub fn find_view(&self, name: &str) -> Option<&Arc<View>> {
+        self.temp_view(name).or_else(|| self.views.get(&key(name)))
+    }
+
+    /// The table of main called `name`, if there is one.
+    pub fn main_table(&self, name: &str) -> Option<&Arc<Table>> {
+        self.tables.get(&key(name))
+    }
+
+    /// The view of main called `name`, if there is one.
+    pub fn main_view(&self, name: &str) -> Option<&Arc<View>> {
         self.views.get(&key(name))
+    }
+
+    /// The trigger of main called `name`, if there is one.
+    pub fn main_trigger(&self, name: &str) -> Option<&Arc<Trigger>> {
+        self.triggers.get(&key(name))
+    }
+
+    /// Every trigger of main.
+    pub fn main_triggers(&self) -> impl Iterator<Item = &Arc<Trigger>> {
+        self.triggers.values()
+    }
+
+    /// The triggers on `table` (a table, or a view for INSTEAD OF) that
+    /// fire at `timing` for `change`, in the order SQLite fires them.
+    /// SQLite links each new trigger of a table in front of the older
+    /// ones, so they fire newest first; when a statement runs, it puts the
+    /// TEMP triggers on a table of main in front of that list, in the
+    /// order of its TEMP schema's hash table, which is oldest first (see
+    /// [`crate::temp::MAX_TRIGGERS`]). The triggers on a TEMP view are all
+    /// TEMP ones, linked to the view: newest first.
+    pub fn triggers_for(
+        &self,
+        table: &str,
+        timing: crate::ast::TriggerTiming,
+        change: Change<'_>,
+    ) -> Vec<Arc<Trigger>> {
+        let fires = |t: &Arc<Trigger>| t.is_on(table) && t.fires_for(timing, change);
+        let mut temp: Vec<Arc<Trigger>> = self.temp.triggers().into_iter().filter(fires).collect();
+        if self.temp_view(table).is_some() {
+            temp.reverse();
+            return temp;
+        }
+        let mut main: Vec<Arc<Trigger>> = self
+            .triggers
+            .values()
+            .filter(|t| fires(t))
+            .cloned()
+            .collect();
+        main.sort_by_key(|t| std::cmp::Reverse(t.created));
+        temp.extend(main);
+        temp
+    }
+
+    /// Whether any trigger (of main or TEMP) is on `table`.
+    pub fn has_triggers_on(&self, table: &str) -> bool {
+        self.triggers.values().any(|t| t.is_on(table))
+            || self.temp.triggers().iter().any(|t| t.is_on(table))
     }
 
     /// The index called `name`, if there is one.
@@ -570,6 +713,17 @@ impl Schema {
     pub fn name_taken(&self, name: &str) -> bool {
         let k = key(name);
         self.tables.contains_key(&k) || self.indexes.contains_key(&k)
+    }
+
+    /// The rows of the table of objects called `name`:
+    /// `sqlite_temp_master` lists TEMP's, any other name main's
+    /// ([`master_rows`](Self::master_rows)).
+    pub fn master_rows_of(&self, name: &str) -> Vec<[crate::Value; 5]> {
+        if is_temp_master_name(name) {
+            self.temp.master_rows()
+        } else {
+            self.master_rows()
+        }
     }
 
     /// The rows of `sqlite_master`: (type, name, tbl_name, rootpage, sql),
@@ -621,6 +775,20 @@ impl Schema {
                     Value::Text(v.name.clone()),
                     Value::Integer(0),
                     Value::Text(v.sql.clone()),
+                ],
+            ));
+        }
+        for t in self.triggers.values() {
+            objects.push((
+                t.created,
+                false,
+                t.name.clone(),
+                [
+                    Value::Text("trigger".into()),
+                    Value::Text(t.name.clone()),
+                    Value::Text(t.table.clone()),
+                    Value::Integer(0),
+                    Value::Text(t.sql.clone()),
                 ],
             ));
         }

@@ -452,7 +452,14 @@ fn plan_view(
             v.name
         )));
     }
-    let plan = crate::compound::plan_query_in(schema, &v.select, params, None, None, None);
+    // A view of main sees only main's objects (see Schema::seen_from).
+    let seen = schema.seen_from(v.temp);
+    let plan = crate::compound::plan_query_in(&seen, &v.select, params, None, None, None);
+    let plan = if v.temp {
+        plan
+    } else {
+        plan.map_err(crate::schema::missing_in_main)
+    };
     VIEWS_IN_PLANNING.with(|s| s.borrow_mut().retain(|n| *n != name));
     plan
 }
@@ -514,9 +521,9 @@ pub(crate) fn resolve_source(
             correlated: false,
         });
     }
-    if crate::schema::is_master_name(&t.name) {
+    if crate::schema::is_master_name(&t.name) || crate::schema::is_temp_master_name(&t.name) {
         let rows: Vec<Vec<Value>> = schema
-            .master_rows()
+            .master_rows_of(&t.name)
             .into_iter()
             .enumerate()
             .map(|(i, r)| {

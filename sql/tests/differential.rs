@@ -37,9 +37,9 @@
 //!
 //! # What is deliberately not generated
 //!
-//! * What walnut refuses by design: CTEs, views,
-//!   triggers, `NOT GLOB`, COLLATE, WITHOUT ROWID, `OR FAIL` / `OR
-//!   ROLLBACK`.
+//! * CTEs, views and triggers (their tests are in `tests/slt` and their
+//!   own modules), and what walnut refuses by design: `NOT GLOB`, COLLATE,
+//!   WITHOUT ROWID, `OR FAIL` / `OR ROLLBACK`.
 //! * What SQLite leaves unspecified, so that a difference would prove
 //!   nothing: the order of rows without a total ORDER BY (so LIMIT only comes
 //!   with one), which of `1` and `1.0` represents a DISTINCT / GROUP BY group

@@ -51,11 +51,17 @@ pub fn btree(pager: &Pager, name: &str, dot: bool) -> Result<String> {
                 "{name} is a view: it is a stored SELECT, with no B+Tree of its own"
             )));
         }
+        Some(e) if e.kind == EntryKind::Trigger => {
+            return Err(ShellError::NotFound(format!(
+                "{name} is a trigger: it is a stored program, with no B+Tree of its own"
+            )));
+        }
         Some(e) => {
             let kind = match e.kind {
                 EntryKind::Table => "table",
                 EntryKind::Index => "index",
                 EntryKind::View => "view",
+                EntryKind::Trigger => "trigger",
             };
             // The name as created (the catalog key is lower-cased).
             let shown =
