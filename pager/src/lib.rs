@@ -57,6 +57,7 @@
 mod cache;
 mod checkpoint;
 mod error;
+mod fast_hash;
 mod freelist;
 mod guard;
 pub mod header;

@@ -43,9 +43,9 @@
 //! commits in bounded memory.
 
 use crate::error::{PagerError, Result};
+use crate::fast_hash::FastMap;
 use crate::page::PageId;
 use parking_lot::{Mutex, MutexGuard, RwLock};
-use std::collections::HashMap;
 
 /// Where a cached page image came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,7 +111,7 @@ pub(crate) struct FrameMeta {
 #[derive(Debug)]
 pub(crate) struct PoolState {
     pub metas: Vec<FrameMeta>,
-    pub table: HashMap<PageKey, usize>,
+    pub table: FastMap<PageKey, usize>,
     pub hand: usize,
 }
 
@@ -162,7 +162,7 @@ impl BufferPool {
         BufferPool {
             state: Mutex::new(PoolState {
                 metas,
-                table: HashMap::with_capacity(frames * 2),
+                table: FastMap::with_capacity_and_hasher(frames * 2, Default::default()),
                 hand: 0,
             }),
             frames: (0..frames)

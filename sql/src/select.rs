@@ -890,25 +890,33 @@ fn aggregate(
     let params = ctx.params;
     let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
     let width = p.scan.as_ref().map_or(0, |s| s.table.columns.len() + 1);
+    // Without GROUP BY there is one group: no key to encode or look up.
+    let mut single: Option<Group> = None;
+    let mut args: Vec<Value> = Vec::new();
     let mut feed = |row: Vec<Value>| -> Result<bool> {
         let env = Env::in_query(&row, &[], ctx);
-        let key_values = a
-            .group_by
-            .iter()
-            .map(|g| g.eval(&env))
-            .collect::<Result<Vec<_>>>()?;
-        let key = keycode::encode_row(&key_values);
-        let g = groups.entry(key).or_insert_with(|| Group {
+        let new_group = || Group {
             accs: a.calls.iter().map(Accumulator::new).collect(),
             rep: Vec::new(),
-        });
+        };
+        let g = if a.group_by.is_empty() {
+            single.get_or_insert_with(new_group)
+        } else {
+            let key_values = a
+                .group_by
+                .iter()
+                .map(|g| g.eval(&env))
+                .collect::<Result<Vec<_>>>()?;
+            groups
+                .entry(keycode::encode_row(&key_values))
+                .or_insert_with(new_group)
+        };
         let mut took_best = false;
         for (i, (acc, call)) in g.accs.iter_mut().zip(&a.calls).enumerate() {
-            let args = call
-                .args
-                .iter()
-                .map(|x| x.eval(&env))
-                .collect::<Result<Vec<_>>>()?;
+            args.clear();
+            for x in &call.args {
+                args.push(x.eval(&env)?);
+            }
             let best = acc.step(&args)?;
             if a.minmax == Some(i) && best {
                 took_best = true;
@@ -930,6 +938,9 @@ fn aggregate(
                 feed(Vec::new())?;
             }
         }
+    }
+    if let Some(g) = single {
+        groups.insert(Vec::new(), g);
     }
     if groups.is_empty() && a.group_by.is_empty() {
         // An aggregate over no rows still gives one row.

@@ -12,13 +12,13 @@
 //!
 //! The index lives in memory only. Recovery rebuilds it from the WAL on open.
 
+use crate::fast_hash::FastMap;
 use crate::page::PageId;
-use std::collections::HashMap;
 
 /// page -> ascending list of frame sequence numbers.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct WalIndex {
-    map: HashMap<PageId, Vec<u64>>,
+    map: FastMap<PageId, Vec<u64>>,
 }
 
 impl WalIndex {
