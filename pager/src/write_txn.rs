@@ -279,30 +279,9 @@ impl WriteTxn {
             put_back.push((id, image));
         }
         // The rewind: private copies of logged pages, frames past the mark.
-        {
-            let mut io = sh.wal.io.lock();
-            let mut ws = sh.wal.state.write();
-            for f in 0..st.metas.len() {
-                let m = &st.metas[f];
-                let drop = match (m.state, m.key) {
-                    (FrameState::Private, Some(k)) => logged.contains_key(&k.page),
-                    (
-                        FrameState::Spilled,
-                        Some(PageKey {
-                            version: PageVersion::Wal(seq),
-                            ..
-                        }),
-                    ) => seq > tail,
-                    _ => false,
-                };
-                if drop {
-                    st.drop_or_detach(f);
-                }
-            }
-            io.tail = tail;
-            io.chain = chain;
-            ws.index.truncate_after(tail);
-        }
+        sh.rewind_to(&mut st, tail, Some(chain), |page| {
+            logged.contains_key(&page)
+        });
         // Then the images, as private pages.
         for (id, image) in put_back {
             let private = PageKey {
@@ -702,6 +681,19 @@ impl Shared {
     /// `chain` = `None` the mark is the last commit.
     pub(crate) fn discard_after(&self, tail: u64, chain: Option<u32>) {
         let mut st = self.pool.latch();
+        self.rewind_to(&mut st, tail, chain, |_| true);
+    }
+
+    /// Rewinds the WAL's tail to `tail` (with `chain` = `None`: to the last
+    /// commit), dropping the frames spilled past it and the private pages
+    /// `drop_private` names (with the pool latch held).
+    fn rewind_to(
+        &self,
+        st: &mut PoolState,
+        tail: u64,
+        chain: Option<u32>,
+        drop_private: impl Fn(PageId) -> bool,
+    ) {
         let mut io = self.wal.io.lock();
         let mut ws = self.wal.state.write();
         let (tail, chain) = match chain {
@@ -711,7 +703,7 @@ impl Shared {
         for f in 0..st.metas.len() {
             let m = &st.metas[f];
             let discard = match (m.state, m.key) {
-                (FrameState::Private | FrameState::Committing, _) => true,
+                (FrameState::Private | FrameState::Committing, Some(k)) => drop_private(k.page),
                 (
                     FrameState::Spilled,
                     Some(PageKey {
