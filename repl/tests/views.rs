@@ -140,7 +140,8 @@ fn wal_view_with_a_reader_spills_and_an_old_generation() {
     db.execute("INSERT INTO t VALUES (101)", ())
         .expect("insert");
     db.execute("BEGIN", ()).expect("begin");
-    for _ in 0..4 {
+    // Enough overflow pages to outgrow the 16-frame pool.
+    for _ in 0..6 {
         db.execute(
             "INSERT INTO t VALUES (?)",
             &[Value::from("spill ".repeat(500))],
