@@ -374,7 +374,9 @@ fn wal_file_regressions() {
 /// base database with the low byte of the cell count of page 18 (a leaf of
 /// index `t_v`; file offset 17433 = page 18, body offset 1) XORed with
 /// 0xdb, checksums recomputed. The integrity check reports the page
-/// ("the cell pointer array (201 cells ...) runs into the content area"),
+/// ("the cell pointer array (201 cells ...) runs into the content area";
+/// 213 cells since appends split unevenly, which changed the base
+/// database's layout: page 18 is still a leaf of `t_v`),
 /// but `DELETE FROM "t" WHERE rowid % 3 = 0` then rebalances that leaf and
 /// `walnut_btree::node::write_cells` (btree/src/node.rs:295, called from
 /// `BTree::rebalance`, btree/src/tree.rs:439) panics: "attempt to
@@ -382,7 +384,8 @@ fn wal_file_regressions() {
 /// 18446744073709551415 out of range for slice of length 1000" without.
 /// The cells taken from the damaged node do not fit in one page, and
 /// `write_cells` assumed they did. Now the DELETE fails with an error
-/// naming the damaged page.
+/// naming a page of the merge (today page 14, the left sibling whose
+/// cells and the damaged leaf's "do not fit in a page").
 #[test]
 fn a_damaged_cell_count_met_by_a_rebalance_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
@@ -395,15 +398,21 @@ fn a_damaged_cell_count_met_by_a_rebalance_fails_cleanly() {
 
 /// The same bug on the insert path: found by `cargo fuzz run
 /// database_file` (input `fb 18 e8 31 ed 2b`). The high byte of the cell
-/// count of page 23 (file offset 22552, body offset 0) XORed with 0x31,
-/// checksums recomputed; an `INSERT` that splits that node panics in
+/// count of a leaf that the harness's `INSERT` reaches, XORed with 0x31,
+/// checksums recomputed; the `INSERT` that splits that node panicked in
 /// `node::write_cells` (btree/src/node.rs:295) called from
 /// `BTree::insert_at` (btree/src/tree.rs:298). Now an error naming the page.
+/// The leaf was page 23 (file offset 22552) when found; since appends
+/// split unevenly the base database is laid out differently, and the leaf
+/// is page 22 (file offset 21528, body offset 0), the first leaf of
+/// `sqlite_autoindex_u_1`, where `INSERT INTO u DEFAULT VALUES` puts its
+/// key (NULLs sort first): the insert fails with "page 22: its cells do not
+/// fit in a page".
 #[test]
 fn a_damaged_cell_count_met_by_a_split_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
     input.extend(Mutation::encode(&[Mutation::Xor {
-        offset: 22552,
+        offset: 21528,
         mask: 0x31,
     }]));
     fuzzing::database_file_mutated(&input);
@@ -411,10 +420,13 @@ fn a_damaged_cell_count_met_by_a_split_fails_cleanly() {
 
 /// Found by `cargo fuzz run database_file` (an out-of-memory report, input
 /// `ff 23 c4 01 ff 00 93 6a`): the base database with the right-sibling
-/// link of page 14 (a leaf of table `t`; file offset 13347 = page 14, body
-/// offset 11) XORed with 1, checksums recomputed, so that the leaf links
-/// to itself. The integrity check reports it ("page 14: right sibling link
-/// is page 14, but the next leaf in key order is page 15"), but a scan of
+/// link of a leaf of table `t` XORed with 1, checksums recomputed, so that
+/// the leaf links to itself. (Found on page 14, file offset 13347; since
+/// appends split unevenly the base database is laid out differently, and
+/// the first leaf of `t` is page 12, whose link to page 13 becomes a link
+/// to itself: file offset 11299 = page 12, body offset 11.) The integrity
+/// check reports it ("page 12: right sibling link is page 12, but the next
+/// leaf in key order is page 13"), but a scan of
 /// `t` follows the link forever: `SELECT rowid, * FROM t` collects rows
 /// until memory runs out, `SELECT count(*) FROM t` never returns. The
 /// cursor's guard against sibling cycles (`Cursor::settle_forward`,
@@ -428,7 +440,7 @@ fn a_cyclic_leaf_sibling_chain_is_an_error_not_an_endless_scan() {
     let input = [
         vec![1],
         Mutation::encode(&[Mutation::Xor {
-            offset: 13347,
+            offset: 11299,
             mask: 1,
         }]),
     ]

@@ -16,10 +16,12 @@
 //!
 //! Where to read on: [`node`] (the slotted page), [`cell`] (cells and the
 //! size rules), `overflow` (chains), `tree` (insert, split, delete, merge),
+//! `append` (inserting keys in increasing order without a walk per key),
 //! `cursor` (seeks, steps, ranges).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod append;
 pub mod catalog;
 pub mod cell;
 pub mod check;
@@ -33,6 +35,7 @@ mod source;
 pub mod stats;
 mod tree;
 
+pub use append::Appender;
 pub use catalog::{Catalog, CatalogEntry, EntryKind};
 pub use check::{Problem, check_database, check_tree};
 pub use cursor::{Cursor, Direction, Range};

@@ -20,6 +20,37 @@
 //! nodes the middle cell itself moves up (its child becomes the left
 //! node's right pointer). The parent may split in turn, up to the root.
 //!
+//! ## Appends split unevenly
+//!
+//! An even split is right for keys that arrive in any order: both halves
+//! have room for what comes next. It is wrong for keys that arrive in
+//! increasing order (rowids 1, 2, 3, ..., or a sorted index build): every
+//! new key lands in the right half, the left half is never touched again,
+//! and the tree ends with every page half full, twice the pages to store,
+//! read and cache. So, like SQLite's "quick balance", a split is biased
+//! when it looks like an append: the new cell goes after every cell of a
+//! node that is the root or the rightmost child of its parent (its parent
+//! reached it through the right pointer). Then the left node keeps all its
+//! old cells, as full as it was, and the new right node starts with the new
+//! cell alone:
+//!
+//! ```text
+//!   even:    [ 1 2 3 4 5 6 ] + 7  ->  [ 1 2 3 ]     [ 4 5 6 7 ]
+//!   append:  [ 1 2 3 4 5 6 ] + 7  ->  [ 1 2 3 4 5 6 ] [ 7 ]
+//! ```
+//!
+//! The separator then goes to the end of the parent, which is itself an
+//! append if the parent is a rightmost child, so interior nodes fill up the
+//! same way (keeping all but one old cell: the last old cell moves up, and
+//! the right node must keep at least one). A sequential load thus leaves
+//! every page but the rightmost path full. If the guess is wrong (the next
+//! key is smaller after all), nothing breaks: the nodes are valid, just a
+//! full left node and a nearly empty right one, and the next split of the
+//! full one is even. A tree needs no minimum fill for its invariants; fill
+//! matters only to deletes, which rebalance a node that falls below a third
+//! (below), and a node born nearly empty by an append is simply not
+//! checked until something is deleted from it.
+//!
 //! ## Delete
 //!
 //! Remove the cell (freeing its overflow chain). A node left less than a
@@ -102,18 +133,6 @@ impl BTree {
         Ok(Layout::new(src.page(self.root)?.body().len()))
     }
 
-    /// Walks from the root to the leaf that covers `key`, returning the
-    /// path of interior steps and the leaf's page number.
-    pub(crate) fn descend<S: PageSource + ?Sized>(
-        &self,
-        src: &S,
-        key: &[u8],
-    ) -> Result<(Vec<Step>, PageId)> {
-        let mut path = Vec::new();
-        let (id, _) = self.walk(src, key, Some(&mut path))?;
-        Ok((path, id))
-    }
-
     /// Walks to the leaf that covers `key` and keeps it pinned, so a lookup
     /// reads the leaf once.
     pub(crate) fn leaf_for<'s, S: PageSource + ?Sized>(
@@ -124,6 +143,9 @@ impl BTree {
         self.walk(src, key, None)
     }
 
+    /// Walks from the root to the leaf that covers `key`, recording the
+    /// interior steps (page and child slot) in `path` if asked, and returns
+    /// the leaf, pinned.
     fn walk<'s, S: PageSource + ?Sized>(
         &self,
         src: &'s S,
@@ -181,7 +203,11 @@ impl BTree {
         value: &[u8],
         mode: InsertMode,
     ) -> Result<bool> {
-        let layout = self.layout(tx)?;
+        // One walk, keeping the leaf; its size gives the layout (every page
+        // of a file has the same size).
+        let mut path = Vec::new();
+        let (leaf, p) = self.walk(tx, key, Some(&mut path))?;
+        let layout = Layout::new(p.body().len());
         if key.len() > layout.max_key {
             return Err(BTreeError::KeyTooLarge {
                 len: key.len(),
@@ -189,25 +215,19 @@ impl BTree {
                 page_size: layout.body_len + walnut_pager::page::PAGE_HEADER_SIZE,
             });
         }
-        let (path, leaf) = self.descend(tx, key)?;
-        let existing = {
-            let p = tx.page(leaf)?;
-            match node::search(p.body(), Kind::Leaf, key) {
-                Ok(i) => {
-                    let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
-                    Some((i, c.overflow, c.value_len))
-                }
-                Err(i) => {
-                    drop(p);
-                    return self
-                        .insert_new(tx, &path, leaf, i, key, value, &layout)
-                        .map(|_| false);
-                }
+        let (i, old_overflow, old_len) = match node::search(p.body(), Kind::Leaf, key) {
+            Ok(i) => {
+                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                (i, c.overflow, c.value_len)
+            }
+            Err(i) => {
+                drop(p);
+                return self
+                    .insert_new(tx, &path, leaf, i, key, value, &layout)
+                    .map(|_| false);
             }
         };
-        let Some((i, old_overflow, old_len)) = existing else {
-            return Ok(false);
-        };
+        drop(p);
         if mode == InsertMode::Reject {
             return Err(BTreeError::DuplicateKey {
                 key: printable_key(key),
@@ -264,9 +284,19 @@ impl BTree {
                 return Ok(());
             }
             let mut cells = node::cells(p.body(), kind);
-            cells.insert(i, c);
             let (right, left) = (node::right(p.body()), node::left(p.body()));
-            let split = split_cells(kind, cells, id)?;
+            // An append: the new cell goes after every cell of a node that
+            // is the root or its parent's rightmost child. (The node is
+            // released while the parent is read: one page guard at a time.)
+            drop(p);
+            let bias = if i == cells.len() && self.is_rightmost_child(tx, path, depth)? {
+                Bias::Append
+            } else {
+                Bias::Even
+            };
+            cells.insert(i, c);
+            let split = split_cells(kind, cells, id, bias)?;
+            let mut p = tx.page_mut(id)?;
             if depth == 0 {
                 // The root splits into two new children and stays the root.
                 let mut a = tx.allocate(kind.page_type())?;
@@ -329,20 +359,28 @@ impl BTree {
         }
     }
 
+    /// Whether the node reached by `path[..depth]` is the root or the
+    /// right-pointer child of its parent.
+    fn is_rightmost_child(&self, tx: &WriteTxn, path: &[Step], depth: usize) -> Result<bool> {
+        match depth.checked_sub(1).and_then(|d| path.get(d)) {
+            None => Ok(true),
+            Some(&(parent, slot)) => Ok(slot == node::ncells(tx.page(parent)?.body())),
+        }
+    }
+
     /// Removes `key`. Returns whether it was present.
     pub fn delete(&self, tx: &WriteTxn, key: &[u8]) -> Result<bool> {
-        let layout = self.layout(tx)?;
-        let (path, leaf) = self.descend(tx, key)?;
-        let (i, c_overflow, c_len) = {
-            let p = tx.page(leaf)?;
-            match node::search(p.body(), Kind::Leaf, key) {
-                Ok(i) => {
-                    let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
-                    (i, c.overflow, c.value_len)
-                }
-                Err(_) => return Ok(false),
+        let mut path = Vec::new();
+        let (leaf, p) = self.walk(tx, key, Some(&mut path))?;
+        let layout = Layout::new(p.body().len());
+        let (i, c_overflow, c_len) = match node::search(p.body(), Kind::Leaf, key) {
+            Ok(i) => {
+                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                (i, c.overflow, c.value_len)
             }
+            Err(_) => return Ok(false),
         };
+        drop(p);
         if c_overflow != 0 {
             overflow::free_chain(tx, c_overflow, c_len, layout.overflow_data)?;
         }
@@ -434,7 +472,7 @@ impl BTree {
                 continue;
             }
 
-            let split = split_cells(kind, combined, left_id)?;
+            let split = split_cells(kind, combined, left_id, Bias::Even)?;
             {
                 let mut l = tx.page_mut(left_id)?;
                 write_node(l.body_mut(), kind, &split.left, left_id)?;
@@ -574,6 +612,19 @@ fn is_underfull(body: &[u8]) -> bool {
     node::used_space(body) < node::capacity(body.len()) / 3
 }
 
+/// Where a full node splits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bias {
+    /// Two halves of about equal bytes: the general case, and the
+    /// redistribution after a delete.
+    Even,
+    /// The new cell was appended to the rightmost node: the left node
+    /// keeps every old cell (it stays as full as it was) and the right node
+    /// starts with the new cell alone. Interior nodes keep one cell fewer,
+    /// because one old cell moves up and the right node must keep a cell.
+    Append,
+}
+
 /// A node's cells divided in two.
 struct Split {
     left: Vec<Vec<u8>>,
@@ -584,14 +635,14 @@ struct Split {
     middle_child: PageId,
 }
 
-/// Splits cells in two halves of about equal bytes. Leaves: the separator
-/// is a copy of the right half's first key. Interior nodes: the middle
-/// cell moves up.
+/// Splits cells in two, where `bias` says. Leaves: the separator is a
+/// copy of the right half's first key. Interior nodes: the middle cell
+/// moves up.
 ///
 /// A node only splits when it is full, and keys are small enough that a
 /// full node holds at least two cells (three for an interior node, whose
 /// middle cell moves up); fewer means the node's header is damaged.
-fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>, page: PageId) -> Result<Split> {
+fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>, page: PageId, bias: Bias) -> Result<Split> {
     let min_cells = if kind == Kind::Interior { 3 } else { 2 };
     if cells.len() < min_cells {
         return Err(corrupt(
@@ -602,14 +653,22 @@ fn split_cells(kind: Kind, mut cells: Vec<Vec<u8>>, page: PageId) -> Result<Spli
             ),
         ));
     }
-    let total: usize = cells.iter().map(|c| c.len() + 2).sum();
-    let mut acc = 0;
-    let mut k = 0;
-    while k < cells.len() && acc + cells[k].len() + 2 <= total / 2 {
-        acc += cells[k].len() + 2;
-        k += 1;
-    }
+    // The right node gets cells[k..]; an interior node's cells[k] moves up,
+    // so it needs one more there.
     let min_right = if kind == Kind::Interior { 2 } else { 1 };
+    let mut k = match bias {
+        Bias::Append => cells.len() - min_right,
+        Bias::Even => {
+            let total: usize = cells.iter().map(|c| c.len() + 2).sum();
+            let mut acc = 0;
+            let mut k = 0;
+            while k < cells.len() && acc + cells[k].len() + 2 <= total / 2 {
+                acc += cells[k].len() + 2;
+                k += 1;
+            }
+            k
+        }
+    };
     k = k.clamp(1, cells.len().saturating_sub(min_right).max(1));
     match kind {
         Kind::Leaf => {
@@ -648,5 +707,46 @@ fn write_node(body: &mut [u8], kind: Kind, cells: &[Vec<u8>], page: PageId) -> R
             page,
             "its cells do not fit in a page: the node's cell count or cell pointers are damaged",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::leaf_cell_inline;
+
+    fn keys(cells: &[Vec<u8>], kind: Kind) -> Vec<u8> {
+        cells.iter().map(|c| cell::key_of(c, kind)[0]).collect()
+    }
+
+    #[test]
+    fn an_append_split_keeps_every_old_leaf_cell_on_the_left() {
+        let layout = Layout::new(1000);
+        let cells: Vec<Vec<u8>> = (1..=7u8)
+            .map(|k| leaf_cell_inline(&[k], b"value", &layout))
+            .collect();
+        let even = split_cells(Kind::Leaf, cells.clone(), 9, Bias::Even).expect("split");
+        assert_eq!(keys(&even.left, Kind::Leaf), [1, 2, 3]);
+        assert_eq!(keys(&even.right, Kind::Leaf), [4, 5, 6, 7]);
+        let append = split_cells(Kind::Leaf, cells, 9, Bias::Append).expect("split");
+        assert_eq!(keys(&append.left, Kind::Leaf), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(keys(&append.right, Kind::Leaf), [7]);
+        assert_eq!(append.separator, [7]);
+    }
+
+    #[test]
+    fn an_append_split_of_an_interior_node_moves_the_last_old_cell_up() {
+        // Cell k's child is page 100 + k.
+        let cells: Vec<Vec<u8>> = (1..=7u8)
+            .map(|k| cell::interior_cell(100 + k as u32, &[k]))
+            .collect();
+        let s = split_cells(Kind::Interior, cells.clone(), 9, Bias::Append).expect("split");
+        assert_eq!(keys(&s.left, Kind::Interior), [1, 2, 3, 4, 5]);
+        assert_eq!((s.separator.as_slice(), s.middle_child), (&[6u8][..], 106));
+        assert_eq!(keys(&s.right, Kind::Interior), [7]);
+        // The smallest node that can split still leaves a cell on each side.
+        let s = split_cells(Kind::Interior, cells[..3].to_vec(), 9, Bias::Append).expect("split");
+        assert_eq!(keys(&s.left, Kind::Interior), [1]);
+        assert_eq!(keys(&s.right, Kind::Interior), [3]);
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! The trees live on the simulated disk with 1024-byte pages, so a few
 //! dozen keys already make a tree of two or three levels. Keys are
-//! inserted in a fixed shuffled order (sequential inserts would leave every
-//! left half of a split behind and make a less typical picture).
+//! inserted in a fixed shuffled order (sequential inserts would split every
+//! node as an append, full left node and nearly empty right one, a less
+//! typical picture).
 //!
 //! A change to the tree code that moves a key, splits differently or
 //! leaves a page fuller shows up here as a snapshot diff: read it, and

@@ -122,9 +122,24 @@ pub fn index_values(index: &Index, row: &[Value]) -> Vec<Value> {
 
 /// The index key of a row.
 pub fn index_key(index: &Index, row: &[Value], rowid: i64) -> Vec<u8> {
-    let mut values = index_values(index, row);
-    values.push(Value::Integer(rowid));
-    keycode::encode(&values, &entry_orders(index))
+    let mut out = Vec::new();
+    push_index_key(index, row, rowid, &mut out);
+    out
+}
+
+/// Appends the index key of a row (as [`index_key`] makes it) to `out`,
+/// and returns the length of its prefix, the indexed values without the
+/// rowid (what [`index_prefix`] makes of them): the bytes two entries
+/// share when their indexed values are equal.
+pub fn push_index_key(index: &Index, row: &[Value], rowid: i64, out: &mut Vec<u8>) -> usize {
+    let start = out.len();
+    for (i, &c) in index.columns.iter().enumerate() {
+        let order = index.orders.get(i).copied().unwrap_or(Order::Asc);
+        keycode::encode_value(out, row.get(c).unwrap_or(&Value::Null), order);
+    }
+    let prefix = out.len() - start;
+    keycode::encode_value(out, &Value::Integer(rowid), Order::Asc);
+    prefix
 }
 
 /// The key prefix shared by every entry with these indexed values.

@@ -412,12 +412,6 @@ pub fn collect(ctx: &ScanCtx<'_>, plan: &ScanPlan) -> Result<Vec<Vec<Value>>> {
     Ok(rows)
 }
 
-/// Every row of a table, in rowid order.
-pub fn all_rows(src: &dyn PageSource, table: &std::sync::Arc<Table>) -> Result<Vec<Vec<Value>>> {
-    let plan = crate::plan::plan_scan(table, &[], None, &[]);
-    collect(&ScanCtx::new(src, &[]), &plan)
-}
-
 /// The rowid of a row laid out as columns then rowid.
 pub fn row_rowid(row: &[Value]) -> Result<i64> {
     match row.last() {

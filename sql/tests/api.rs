@@ -109,6 +109,67 @@ fn a_failing_statement_in_a_transaction_undoes_only_itself() {
 }
 
 #[test]
+fn a_taken_rowid_is_refused_like_sqlite_and_changes_nothing() {
+    // Without a unique index the table insert itself refuses the rowid;
+    // with one, the rowid is still the conflict reported first.
+    for (schema, insert) in [
+        (
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE INDEX t_b ON t(b)",
+            "INSERT INTO t VALUES (1, 'y')",
+        ),
+        (
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE)",
+            "INSERT INTO t VALUES (1, 'x')",
+        ),
+        (
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE)",
+            "INSERT INTO t VALUES (2, 'z'), (1, 'y')",
+        ),
+    ] {
+        let setup = format!("{schema}; INSERT INTO t VALUES (1, 'x');");
+        let db = Database::open_in_memory().expect("open");
+        db.execute_batch(&setup).expect("setup");
+        let ours = db
+            .execute(insert, ())
+            .expect_err("rowid 1 is taken")
+            .to_string();
+        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        conn.execute_batch(&setup).expect("setup");
+        let theirs = conn
+            .execute(insert, [])
+            .expect_err("rowid 1 is taken")
+            .to_string();
+        assert_eq!(ours, "UNIQUE constraint failed: t.a", "{insert}");
+        assert_eq!(ours, theirs, "{insert}");
+        let rows: Vec<Vec<Value>> = db
+            .query("SELECT a, b FROM t WHERE b >= 'a'", ())
+            .expect("query")
+            .collect();
+        assert_eq!(
+            rows,
+            vec![vec![Value::Integer(1), Value::from("x")]],
+            "{insert}"
+        );
+        let check: Vec<Vec<Value>> = db
+            .query("PRAGMA integrity_check", ())
+            .expect("check")
+            .collect();
+        assert_eq!(check, vec![vec![Value::from("ok")]], "{insert}");
+        // OR IGNORE skips the row, OR REPLACE replaces it.
+        db.execute("INSERT OR IGNORE INTO t VALUES (1, 'q')", ())
+            .expect("ignore");
+        db.execute("INSERT OR REPLACE INTO t VALUES (1, 'r')", ())
+            .expect("replace");
+        let rows: Vec<Vec<Value>> = db.query("SELECT a, b FROM t", ()).expect("query").collect();
+        assert_eq!(
+            rows,
+            vec![vec![Value::Integer(1), Value::from("r")]],
+            "{insert}"
+        );
+    }
+}
+
+#[test]
 fn sessions_isolate_transactions_and_readers_see_committed_data() {
     let db = Database::open_in_memory().expect("open");
     db.execute("CREATE TABLE t(a)", ()).expect("create");
