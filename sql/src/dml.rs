@@ -549,7 +549,7 @@ impl PreparedInsert {
                 row[n] = row[a].clone();
             }
             if self.triggers.any(TriggerTiming::Before) {
-                let new = before_insert_row(table, &row)?;
+                let new = before_row(table, &row, true)?;
                 if self
                     .triggers
                     .fire(TriggerTiming::Before, tx, Some(&new), None)?
@@ -568,10 +568,11 @@ impl PreparedInsert {
     }
 }
 
-/// NEW as a BEFORE INSERT trigger sees it: the values with their columns'
-/// affinities, and the rowid given, or -1 if it is to be chosen (as
-/// SQLite does; the INTEGER PRIMARY KEY column reads the same).
-fn before_insert_row(table: &Table, row: &[Value]) -> Result<Vec<Value>> {
+/// NEW as a BEFORE trigger sees it: the values with their columns'
+/// affinities, and the rowid an integer. Before an INSERT that is to choose
+/// the rowid, SQLite shows -1 (the INTEGER PRIMARY KEY column reads the
+/// same).
+fn before_row(table: &Table, row: &[Value], insert: bool) -> Result<Vec<Value>> {
     let n = table.columns.len();
     let mut new: Vec<Value> = table
         .columns
@@ -580,8 +581,8 @@ fn before_insert_row(table: &Table, row: &[Value]) -> Result<Vec<Value>> {
         .map(|(c, v)| affinity::apply(c.affinity, v.clone()))
         .collect();
     let rowid = match row.get(n) {
-        None | Some(Value::Null) => -1,
-        Some(v) => rowid_of(v)?,
+        None | Some(Value::Null) if insert => -1,
+        v => rowid_of(v.unwrap_or(&Value::Null))?,
     };
     if let Some(a) = table.rowid_alias {
         new[a] = Value::Integer(rowid);
@@ -691,7 +692,7 @@ impl PreparedUpdate {
             }
             let mut current = old.clone();
             if self.triggers.any(TriggerTiming::Before) {
-                let before = before_update_row(table, &new)?;
+                let before = before_row(table, &new, false)?;
                 if self
                     .triggers
                     .fire(TriggerTiming::Before, tx, Some(&before), Some(&old))?
@@ -721,24 +722,6 @@ impl PreparedUpdate {
         }
         Ok(count)
     }
-}
-
-/// NEW as a BEFORE UPDATE trigger sees it: the new values with their
-/// columns' affinities, the rowid an integer.
-fn before_update_row(table: &Table, row: &[Value]) -> Result<Vec<Value>> {
-    let n = table.columns.len();
-    let mut new: Vec<Value> = table
-        .columns
-        .iter()
-        .zip(row)
-        .map(|(c, v)| affinity::apply(c.affinity, v.clone()))
-        .collect();
-    let rowid = rowid_of(row.get(n).unwrap_or(&Value::Null))?;
-    if let Some(a) = table.rowid_alias {
-        new[a] = Value::Integer(rowid);
-    }
-    new.push(Value::Integer(rowid));
-    Ok(new)
 }
 
 /// A DELETE from a table, prepared.
