@@ -823,34 +823,43 @@ impl Statement {
     }
 }
 
+/// One step down into an expression: a sub-expression, or a SELECT.
+pub enum ChildMut<'a> {
+    /// A sub-expression.
+    Expr(&'a mut Expr),
+    /// The SELECT of a subquery (`(SELECT ..)`, `EXISTS`, `IN (SELECT ..)`).
+    Select(&'a mut Select),
+}
+
 impl Expr {
-    /// Calls `f` on each subquery of the expression that is not inside
-    /// another subquery.
-    pub fn each_subquery_mut(&mut self, f: &mut dyn FnMut(&mut Select)) {
+    /// Calls `f` on each direct child of the expression, in the order
+    /// written (so that a rewrite numbering what it meets numbers in text
+    /// order).
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(ChildMut<'_>)) {
         match self {
             Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) | Expr::Raise { .. } => {}
-            Expr::Subquery(s) | Expr::Exists { select: s, .. } => f(s),
+            Expr::Subquery(s) | Expr::Exists { select: s, .. } => f(ChildMut::Select(s)),
             Expr::InSelect { expr, select, .. } => {
-                expr.each_subquery_mut(f);
-                f(select);
+                f(ChildMut::Expr(expr));
+                f(ChildMut::Select(select));
             }
             Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
-                expr.each_subquery_mut(f)
+                f(ChildMut::Expr(expr))
             }
             Expr::Binary { left, right, .. } | Expr::Is { left, right, .. } => {
-                left.each_subquery_mut(f);
-                right.each_subquery_mut(f);
+                f(ChildMut::Expr(left));
+                f(ChildMut::Expr(right));
             }
             Expr::Between {
                 expr, low, high, ..
             } => {
-                expr.each_subquery_mut(f);
-                low.each_subquery_mut(f);
-                high.each_subquery_mut(f);
+                f(ChildMut::Expr(expr));
+                f(ChildMut::Expr(low));
+                f(ChildMut::Expr(high));
             }
             Expr::InList { expr, list, .. } => {
-                expr.each_subquery_mut(f);
-                list.iter_mut().for_each(|x| x.each_subquery_mut(f));
+                f(ChildMut::Expr(expr));
+                list.iter_mut().for_each(|x| f(ChildMut::Expr(x)));
             }
             Expr::Like {
                 expr,
@@ -858,10 +867,10 @@ impl Expr {
                 escape,
                 ..
             } => {
-                expr.each_subquery_mut(f);
-                pattern.each_subquery_mut(f);
+                f(ChildMut::Expr(expr));
+                f(ChildMut::Expr(pattern));
                 if let Some(x) = escape {
-                    x.each_subquery_mut(f);
+                    f(ChildMut::Expr(x));
                 }
             }
             Expr::Case {
@@ -870,17 +879,26 @@ impl Expr {
                 otherwise,
             } => {
                 if let Some(x) = operand {
-                    x.each_subquery_mut(f);
+                    f(ChildMut::Expr(x));
                 }
                 for (w, t) in whens {
-                    w.each_subquery_mut(f);
-                    t.each_subquery_mut(f);
+                    f(ChildMut::Expr(w));
+                    f(ChildMut::Expr(t));
                 }
                 if let Some(x) = otherwise {
-                    x.each_subquery_mut(f);
+                    f(ChildMut::Expr(x));
                 }
             }
-            Expr::Function { args, .. } => args.iter_mut().for_each(|x| x.each_subquery_mut(f)),
+            Expr::Function { args, .. } => args.iter_mut().for_each(|x| f(ChildMut::Expr(x))),
         }
+    }
+
+    /// Calls `f` on each subquery of the expression that is not inside
+    /// another subquery.
+    pub fn each_subquery_mut(&mut self, f: &mut dyn FnMut(&mut Select)) {
+        self.for_each_child_mut(&mut |c| match c {
+            ChildMut::Expr(e) => e.each_subquery_mut(f),
+            ChildMut::Select(s) => f(s),
+        });
     }
 }

@@ -35,8 +35,8 @@
 //!   (always an integer) as it is.
 
 use crate::ast::{
-    Delete, Expr, Insert, InsertSource, JoinConstraint, Param, Select, SelectItem, TriggerStep,
-    Update,
+    ChildMut, Delete, Expr, Insert, InsertSource, JoinConstraint, Param, Select, SelectItem,
+    TriggerStep, Update,
 };
 use crate::bind::is_rowid_name;
 use crate::value::Value;
@@ -253,62 +253,10 @@ impl RowShape {
             }
             return;
         }
-        match e {
-            Expr::Literal(_) | Expr::Column { .. } | Expr::Param(_) | Expr::Raise { .. } => {}
-            Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
-                self.rewrite(expr, hidden)
-            }
-            Expr::Binary { left, right, .. } | Expr::Is { left, right, .. } => {
-                self.rewrite(left, hidden);
-                self.rewrite(right, hidden);
-            }
-            Expr::Between {
-                expr, low, high, ..
-            } => {
-                self.rewrite(expr, hidden);
-                self.rewrite(low, hidden);
-                self.rewrite(high, hidden);
-            }
-            Expr::InList { expr, list, .. } => {
-                self.rewrite(expr, hidden);
-                list.iter_mut().for_each(|x| self.rewrite(x, hidden));
-            }
-            Expr::Like {
-                expr,
-                pattern,
-                escape,
-                ..
-            } => {
-                self.rewrite(expr, hidden);
-                self.rewrite(pattern, hidden);
-                if let Some(x) = escape {
-                    self.rewrite(x, hidden);
-                }
-            }
-            Expr::Case {
-                operand,
-                whens,
-                otherwise,
-            } => {
-                if let Some(x) = operand {
-                    self.rewrite(x, hidden);
-                }
-                for (w, t) in whens {
-                    self.rewrite(w, hidden);
-                    self.rewrite(t, hidden);
-                }
-                if let Some(x) = otherwise {
-                    self.rewrite(x, hidden);
-                }
-            }
-            Expr::Function { args, .. } => args.iter_mut().for_each(|x| self.rewrite(x, hidden)),
-            Expr::Subquery(s) => self.select(s, hidden),
-            Expr::Exists { select, .. } => self.select(select, hidden),
-            Expr::InSelect { expr, select, .. } => {
-                self.rewrite(expr, hidden);
-                self.select(select, hidden);
-            }
-        }
+        e.for_each_child_mut(&mut |c| match c {
+            ChildMut::Expr(x) => self.rewrite(x, hidden),
+            ChildMut::Select(s) => self.select(s, hidden),
+        });
     }
 }
 
