@@ -463,19 +463,14 @@ impl Session {
                 schema,
                 if_exists,
             } => {
-                if *schema != Some(SchemaName::Main) {
-                    let mut temp = self.temp.lock();
-                    if temp.current.find_view(name).is_some() {
-                        temp.current = Arc::new(temp.current.without_view(name));
-                        return Ok(empty());
-                    }
-                    if *schema == Some(SchemaName::Temp) {
-                        return if *if_exists {
-                            Ok(empty())
-                        } else {
-                            Err(Error::Invalid(format!("no such view: temp.{name}")))
-                        };
-                    }
+                let dropped = self.drop_temp(
+                    *schema,
+                    *if_exists,
+                    |t| t.find_view(name).map(|_| t.without_view(name)),
+                    || Error::Invalid(format!("no such view: temp.{name}")),
+                )?;
+                if dropped {
+                    return Ok(empty());
                 }
                 let rows = self.write(&mut txn, parsed, &slots, &params)?;
                 self.drop_temp_triggers_on(name);
@@ -486,19 +481,14 @@ impl Session {
                 schema,
                 if_exists,
             } => {
-                if *schema != Some(SchemaName::Main) {
-                    let mut temp = self.temp.lock();
-                    if temp.current.find_trigger(name).is_some() {
-                        temp.current = Arc::new(temp.current.without_trigger(name));
-                        return Ok(empty());
-                    }
-                    if *schema == Some(SchemaName::Temp) {
-                        return if *if_exists {
-                            Ok(empty())
-                        } else {
-                            Err(trigger::no_trigger(&format!("temp.{name}")))
-                        };
-                    }
+                let dropped = self.drop_temp(
+                    *schema,
+                    *if_exists,
+                    |t| t.find_trigger(name).map(|_| t.without_trigger(name)),
+                    || trigger::no_trigger(&format!("temp.{name}")),
+                )?;
+                if dropped {
+                    return Ok(empty());
                 }
                 self.write(&mut txn, parsed, &slots, &params)
             }
@@ -586,6 +576,32 @@ impl Session {
     fn write_schema(&self, w: &WriteTxn) -> Result<Arc<Schema>> {
         let committed = !self.schema_changed.load(Ordering::Relaxed);
         self.schema(w, committed)
+    }
+
+    /// DROP VIEW / DROP TRIGGER, TEMP side: unless the name is qualified
+    /// `main.`, drops the TEMP object `without` finds (true: done). A name
+    /// qualified `temp.` that is not there is `missing` (or nothing, with
+    /// IF EXISTS: also done); otherwise the statement goes on to main.
+    fn drop_temp(
+        &self,
+        schema: Option<SchemaName>,
+        if_exists: bool,
+        without: impl FnOnce(&TempSchema) -> Option<TempSchema>,
+        missing: impl FnOnce() -> Error,
+    ) -> Result<bool> {
+        if schema == Some(SchemaName::Main) {
+            return Ok(false);
+        }
+        let mut temp = self.temp.lock();
+        if let Some(changed) = without(&temp.current) {
+            temp.current = Arc::new(changed);
+            return Ok(true);
+        }
+        match schema {
+            Some(SchemaName::Temp) if if_exists => Ok(true),
+            Some(SchemaName::Temp) => Err(missing()),
+            _ => Ok(false),
+        }
     }
 
     /// Drops the TEMP triggers on a table or view that was just dropped

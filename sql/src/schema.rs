@@ -736,13 +736,13 @@ impl Schema {
                 t.created,
                 false,
                 t.name.clone(),
-                [
-                    Value::Text("table".into()),
-                    Value::Text(t.name.clone()),
-                    Value::Text(t.name.clone()),
-                    Value::Integer(i64::from(t.root)),
-                    Value::Text(t.sql.clone()),
-                ],
+                master_row(
+                    "table",
+                    t.name.clone(),
+                    t.name.clone(),
+                    i64::from(t.root),
+                    Some(t.sql.clone()),
+                ),
             ));
         }
         for i in self.indexes.values() {
@@ -755,13 +755,13 @@ impl Schema {
                 i.created,
                 true,
                 i.name.clone(),
-                [
-                    Value::Text("index".into()),
-                    Value::Text(i.name.clone()),
-                    Value::Text(tbl_name),
-                    Value::Integer(i64::from(i.root)),
-                    i.sql.clone().map(Value::Text).unwrap_or(Value::Null),
-                ],
+                master_row(
+                    "index",
+                    i.name.clone(),
+                    tbl_name,
+                    i64::from(i.root),
+                    i.sql.clone(),
+                ),
             ));
         }
         for v in self.views.values() {
@@ -769,13 +769,13 @@ impl Schema {
                 v.created,
                 false,
                 v.name.clone(),
-                [
-                    Value::Text("view".into()),
-                    Value::Text(v.name.clone()),
-                    Value::Text(v.name.clone()),
-                    Value::Integer(0),
-                    Value::Text(v.sql.clone()),
-                ],
+                master_row(
+                    "view",
+                    v.name.clone(),
+                    v.name.clone(),
+                    0,
+                    Some(v.sql.clone()),
+                ),
             ));
         }
         for t in self.triggers.values() {
@@ -783,18 +783,37 @@ impl Schema {
                 t.created,
                 false,
                 t.name.clone(),
-                [
-                    Value::Text("trigger".into()),
-                    Value::Text(t.name.clone()),
-                    Value::Text(t.table.clone()),
-                    Value::Integer(0),
-                    Value::Text(t.sql.clone()),
-                ],
+                master_row(
+                    "trigger",
+                    t.name.clone(),
+                    t.table.clone(),
+                    0,
+                    Some(t.sql.clone()),
+                ),
             ));
         }
         objects.sort_by(|a, b| (a.0, a.1, a.2.len(), &a.2).cmp(&(b.0, b.1, b.2.len(), &b.2)));
         objects.into_iter().map(|o| o.3).collect()
     }
+}
+
+/// One row of `sqlite_master` or `sqlite_temp_master`: type, name,
+/// tbl_name, rootpage, sql (NULL for an index a constraint made).
+pub(crate) fn master_row(
+    kind: &str,
+    name: String,
+    table: String,
+    root: i64,
+    sql: Option<String>,
+) -> [crate::Value; 5] {
+    use crate::Value;
+    [
+        Value::Text(kind.into()),
+        Value::Text(name),
+        Value::Text(table),
+        Value::Integer(root),
+        sql.map(Value::Text).unwrap_or(Value::Null),
+    ]
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@
 use crate::ast::{CreateTrigger, CreateView, SchemaName};
 use crate::ddl::{normalized_create, reserved};
 use crate::error::{Error, Result, SqlError};
-use crate::schema::{Schema, View, key};
+use crate::schema::{Schema, View, key, master_row};
 use crate::trigger::{self, Trigger};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -134,25 +134,25 @@ impl TempSchema {
         for v in self.views.values() {
             objects.push((
                 v.created,
-                [
-                    Value::Text("view".into()),
-                    Value::Text(v.name.clone()),
-                    Value::Text(v.name.clone()),
-                    Value::Integer(0),
-                    Value::Text(v.sql.clone()),
-                ],
+                master_row(
+                    "view",
+                    v.name.clone(),
+                    v.name.clone(),
+                    0,
+                    Some(v.sql.clone()),
+                ),
             ));
         }
         for t in self.triggers.values() {
             objects.push((
                 t.created,
-                [
-                    Value::Text("trigger".into()),
-                    Value::Text(t.name.clone()),
-                    Value::Text(t.table.clone()),
-                    Value::Integer(0),
-                    Value::Text(t.sql.clone()),
-                ],
+                master_row(
+                    "trigger",
+                    t.name.clone(),
+                    t.table.clone(),
+                    0,
+                    Some(t.sql.clone()),
+                ),
             ));
         }
         objects.sort_by_key(|o| o.0);
