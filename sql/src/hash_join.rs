@@ -9,7 +9,7 @@
 //! once, keyed by those columns, and each outer row probes it:
 //!
 //! ```text
-//!   build (first probe, once per statement):      probe (every outer row):
+//!   build (first probe, once per run):            probe (every outer row):
 //!   scan b, keep rows passing b's own             key = [a.x]  (the outer side)
 //!   conditions, bucket them by [b.k]  ------->    rows = buckets[key]
 //!                                                 each row: check the whole
@@ -49,7 +49,7 @@ use crate::plan::ScanPlan;
 use crate::scan::{ScanCtx, scan};
 use crate::value::Value;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use crate::run_cache::RunCache;
 
 /// A bucket key: one value, converted as the equality converts it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,8 +100,8 @@ pub struct HashJoin {
     pub build: ScanPlan,
     /// The equalities.
     pub keys: Vec<KeyPair>,
-    /// The buckets, once built.
-    buckets: OnceLock<HashMap<Vec<HashKey>, Vec<Vec<Value>>>>,
+    /// The buckets, once built in a run.
+    buckets: RunCache<HashMap<Vec<HashKey>, Vec<Vec<Value>>>>,
 }
 
 impl PartialEq for HashJoin {
@@ -117,7 +117,7 @@ impl HashJoin {
         HashJoin {
             build,
             keys,
-            buckets: OnceLock::new(),
+            buckets: RunCache::default(),
         }
     }
 
@@ -138,13 +138,9 @@ impl HashJoin {
         ctx: &ScanCtx<'_>,
         f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
     ) -> Result<()> {
-        let buckets = match self.buckets.get() {
-            Some(b) => b,
-            None => {
-                let built = self.build_buckets(ctx)?;
-                self.buckets.get_or_init(|| built)
-            }
-        };
+        let buckets = self
+            .buckets
+            .get_or_try_init(ctx.run, || self.build_buckets(ctx))?;
         let env = Env::in_query(&[], &[], ctx);
         let mut key = Vec::with_capacity(self.keys.len());
         for k in &self.keys {

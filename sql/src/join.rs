@@ -775,6 +775,7 @@ fn level_rows(
         src: ctx.src,
         params: ctx.params,
         outer: if k == 0 { ctx.outer } else { Some(&env) },
+        run: ctx.run,
     };
     let track = level.unmatched.is_some();
     let mut found = false;

@@ -56,6 +56,7 @@ pub mod pragma;
 pub mod record;
 pub mod render;
 pub mod rows;
+pub mod run_cache;
 pub mod scan;
 pub mod schema;
 pub mod select;

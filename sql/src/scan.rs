@@ -14,6 +14,7 @@ use crate::expr::Env;
 use crate::keycode;
 use crate::ops;
 use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
+use crate::run_cache::RunId;
 use crate::rows::{self, decode_row, index_key_rowid, prefix_successor, rowid_key};
 use crate::schema::{Index, Table};
 use crate::value::Value;
@@ -29,15 +30,19 @@ pub struct ScanCtx<'a> {
     /// In a subquery: the row of the query around it being evaluated
     /// (see [`crate::subquery`]).
     pub outer: Option<&'a Env<'a>>,
+    /// The run this scan belongs to: what the plan keeps, it keeps for
+    /// this run only (see [`crate::run_cache`]).
+    pub run: RunId,
 }
 
 impl<'a> ScanCtx<'a> {
-    /// A top-level query's context.
+    /// A top-level query's context: a new run of its plan.
     pub fn new(src: &'a dyn PageSource, params: &'a [Value]) -> ScanCtx<'a> {
         ScanCtx {
             src,
             params,
             outer: None,
+            run: RunId::fresh(),
         }
     }
 }

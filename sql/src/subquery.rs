@@ -19,8 +19,10 @@
 //! `levels` steps out and reads that row.
 //!
 //! An uncorrelated subquery gives the same rows every time: it runs once,
-//! the first time it is needed, and its rows are kept (as SQLite does). A
-//! correlated one runs again for every row that evaluates it.
+//! the first time it is needed, and its rows are kept for the rest of the
+//! statement's run (as SQLite does; see [`crate::run_cache`]: a trigger
+//! program's next firing is another run, and counts again). A correlated
+//! one runs again for every row that evaluates it.
 //!
 //! What each form makes of the rows, as SQLite does:
 //!
@@ -38,7 +40,7 @@ use crate::expr::{BExpr, Env};
 use crate::ops;
 use crate::scan::ScanCtx;
 use crate::value::Value;
-use std::sync::OnceLock;
+use crate::run_cache::RunCache;
 
 /// What a subquery's rows mean to the expression around it.
 #[derive(Debug, Clone)]
@@ -71,8 +73,8 @@ pub struct Subquery {
     pub plan: QueryPlan,
     /// What its rows mean.
     pub kind: SubqueryKind,
-    /// The rows of an uncorrelated subquery, once computed.
-    rows: OnceLock<Vec<Vec<Value>>>,
+    /// The rows of an uncorrelated subquery, once computed in a run.
+    rows: RunCache<Vec<Vec<Value>>>,
 }
 
 impl PartialEq for Subquery {
@@ -89,7 +91,7 @@ impl Subquery {
         Subquery {
             plan,
             kind,
-            rows: OnceLock::new(),
+            rows: RunCache::default(),
         }
     }
 
@@ -137,9 +139,6 @@ impl Subquery {
     /// Runs `f` on the subquery's rows: the kept ones if uncorrelated.
     fn with_rows<T>(&self, env: &Env<'_>, f: impl FnOnce(&[Vec<Value>]) -> Result<T>) -> Result<T> {
         let correlated = self.correlated();
-        if !correlated && let Some(rows) = self.rows.get() {
-            return f(rows);
-        }
         let ctx = env.ctx.ok_or_else(|| {
             Error::Invalid("a subquery cannot be evaluated here (no database to read)".into())
         })?;
@@ -147,12 +146,14 @@ impl Subquery {
             src: ctx.src,
             params: env.params,
             outer: Some(env),
+            run: ctx.run,
         };
-        let rows = compound::run_query(&inner, &self.plan)?;
         if correlated {
-            return f(&rows);
+            return f(&compound::run_query(&inner, &self.plan)?);
         }
-        let rows = self.rows.get_or_init(|| rows);
-        f(rows)
+        let rows = self
+            .rows
+            .get_or_try_init(ctx.run, || compound::run_query(&inner, &self.plan))?;
+        f(&rows)
     }
 }
