@@ -238,10 +238,20 @@ pub struct Database {
 }
 
 /// A parsed statement, reusable with new parameters.
+///
+/// A SELECT keeps the plan of its last run and runs it again while the
+/// schema it was planned against is still the one in force (the same
+/// `Arc`, which the statement holds so that its address cannot be reused
+/// by another schema). What a plan computes during a run is kept for that
+/// run only (see [`crate::run_cache`]).
 pub struct Statement<'s> {
     session: &'s Session,
     parsed: ParsedStatement,
+    plan: Option<KeptPlan>,
 }
+
+/// A query plan and the schema it was made from.
+type KeptPlan = (Arc<Schema>, compound::QueryPlan);
 
 impl Database {
     /// Opens (or creates) the database file at `path` with default options.
@@ -370,6 +380,7 @@ impl Session {
         Ok(Statement {
             session: self,
             parsed: parse_one(sql)?,
+            plan: None,
         })
     }
 
@@ -384,6 +395,17 @@ impl Session {
 
     /// Runs a parsed statement.
     pub fn run(&self, parsed: &ParsedStatement, params: Params<'_>) -> Result<Rows> {
+        self.run_keeping(parsed, params, &mut None)
+    }
+
+    /// Runs a statement; a SELECT runs the plan in `kept` if it was made
+    /// from the schema in force, and leaves its plan there.
+    fn run_keeping(
+        &self,
+        parsed: &ParsedStatement,
+        params: Params<'_>,
+        kept: &mut Option<KeptPlan>,
+    ) -> Result<Rows> {
         let params = bind_params(parsed, params)?;
         let slots = ParamSlots {
             names: parsed.param_names.clone(),
@@ -524,9 +546,14 @@ impl Session {
                 }
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
-                let p = compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?;
-                let rows = compound::run_query(&ScanCtx::new(src, &params), &p)?;
-                Ok(rows_of(p.columns().to_vec(), rows, 0))
+                let p = match kept.take() {
+                    Some((planned_for, p)) if Arc::ptr_eq(&planned_for, schema) => p,
+                    _ => compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?,
+                };
+                let rows = compound::run_query(&ScanCtx::new(src, &params), &p);
+                let columns = p.columns().to_vec();
+                *kept = Some((schema.clone(), p));
+                Ok(rows_of(columns, rows?, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
                 let lines = explain(schema, inner, &slots, parsed.index_hint.as_ref())?;
@@ -651,7 +678,7 @@ impl Session {
     fn with_read<T>(
         &self,
         txn: &mut Txn,
-        f: impl FnOnce(&Pager, &dyn PageSource, &Schema) -> Result<T>,
+        f: impl FnOnce(&Pager, &dyn PageSource, &Arc<Schema>) -> Result<T>,
     ) -> Result<T> {
         if matches!(txn, Txn::Begun) {
             let pager = self.pager();
@@ -812,12 +839,16 @@ impl Session {
 impl Statement<'_> {
     /// Runs the statement; returns rows changed.
     pub fn execute<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<u64> {
-        Ok(self.session.run(&self.parsed, params.into())?.changes)
+        Ok(self
+            .session
+            .run_keeping(&self.parsed, params.into(), &mut self.plan)?
+            .changes)
     }
 
     /// Runs the statement and returns its rows.
     pub fn query<'p>(&mut self, params: impl Into<Params<'p>>) -> Result<Rows> {
-        self.session.run(&self.parsed, params.into())
+        self.session
+            .run_keeping(&self.parsed, params.into(), &mut self.plan)
     }
 
     /// The number of parameters the statement takes.

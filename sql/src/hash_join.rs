@@ -46,10 +46,10 @@ use crate::error::Result;
 use crate::expr::{BExpr, Env};
 use crate::ops;
 use crate::plan::ScanPlan;
+use crate::run_cache::RunCache;
 use crate::scan::{ScanCtx, scan};
 use crate::value::Value;
 use std::collections::HashMap;
-use crate::run_cache::RunCache;
 
 /// A bucket key: one value, converted as the equality converts it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -38,9 +38,9 @@ use crate::compound::{self, QueryPlan};
 use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
 use crate::ops;
+use crate::run_cache::RunCache;
 use crate::scan::ScanCtx;
 use crate::value::Value;
-use crate::run_cache::RunCache;
 
 /// What a subquery's rows mean to the expression around it.
 #[derive(Debug, Clone)]

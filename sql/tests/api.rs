@@ -420,3 +420,59 @@ fn a_transaction_sees_its_own_schema_changes_and_no_session_sees_rolled_back_one
         [[4]]
     );
 }
+
+#[test]
+fn a_prepared_select_keeps_its_plan_only_while_the_schema_is_the_same() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1), (2);")
+        .expect("setup");
+    let mut all = db.prepare("SELECT * FROM t ORDER BY 1").expect("prepare");
+    let first: Vec<Vec<Value>> = all.query(()).expect("query").collect();
+    assert_eq!(
+        first,
+        vec![vec![Value::Integer(1)], vec![Value::Integer(2)]]
+    );
+    // A new column: `*` means two columns now, as a re-prepared statement
+    // in SQLite sees.
+    db.execute("ALTER TABLE t ADD COLUMN b DEFAULT 9", ())
+        .expect("alter");
+    let rows = all.query(()).expect("query after ALTER");
+    assert_eq!(rows.columns(), ["a", "b"]);
+    assert_eq!(
+        ints(rows),
+        vec![vec![1, 9], vec![2, 9]],
+        "the plan made before ALTER TABLE was not reused"
+    );
+    // Another table by the same name, with other pages: the plan follows.
+    db.execute_batch("DROP TABLE t; CREATE TABLE t(x); INSERT INTO t VALUES (7);")
+        .expect("replace");
+    assert_eq!(
+        ints(all.query(()).expect("query after DROP")),
+        vec![vec![7]]
+    );
+    // Inside a transaction that changes the schema itself.
+    db.execute_batch("BEGIN; CREATE INDEX t_x ON t(x); INSERT INTO t VALUES (8);")
+        .expect("begin");
+    assert_eq!(
+        ints(all.query(()).expect("query in txn")),
+        vec![vec![7], vec![8]]
+    );
+    db.execute("COMMIT", ()).expect("commit");
+}
+
+#[test]
+fn a_kept_plan_computes_its_uncorrelated_subquery_again_at_every_run() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1);")
+        .expect("setup");
+    let mut q = db
+        .prepare("SELECT (SELECT count(*) FROM t), a FROM t JOIN t AS u USING (a) WHERE a IN (SELECT a FROM t)")
+        .expect("prepare");
+    assert_eq!(ints(q.query(()).expect("first")), vec![vec![1, 1]]);
+    db.execute("INSERT INTO t VALUES (2)", ()).expect("insert");
+    assert_eq!(
+        ints(q.query(()).expect("second")),
+        vec![vec![2, 1], vec![2, 2]],
+        "the second run answered from the first run's rows"
+    );
+}
