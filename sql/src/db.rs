@@ -239,19 +239,27 @@ pub struct Database {
 
 /// A parsed statement, reusable with new parameters.
 ///
-/// A SELECT keeps the plan of its last run and runs it again while the
-/// schema it was planned against is still the one in force (the same
-/// `Arc`, which the statement holds so that its address cannot be reused
-/// by another schema). What a plan computes during a run is kept for that
-/// run only (see [`crate::run_cache`]).
+/// A SELECT, INSERT, UPDATE or DELETE keeps the plan of its last run and
+/// runs it again while the schema it was planned against is still the one
+/// in force (the same `Arc`, which the statement holds so that its address
+/// cannot be reused by another schema). What a plan computes during a run
+/// is kept for that run only (see [`crate::run_cache`]).
 pub struct Statement<'s> {
     session: &'s Session,
     parsed: ParsedStatement,
     plan: Option<KeptPlan>,
 }
 
-/// A query plan and the schema it was made from.
-type KeptPlan = (Arc<Schema>, compound::QueryPlan);
+/// A plan and the schema it was made from.
+type KeptPlan = (Arc<Schema>, Planned);
+
+/// What a statement keeps between runs.
+enum Planned {
+    /// A SELECT's plan.
+    Query(compound::QueryPlan),
+    /// An INSERT, UPDATE or DELETE, prepared.
+    Change(dml::Prepared),
+}
 
 impl Database {
     /// Opens (or creates) the database file at `path` with default options.
@@ -547,12 +555,14 @@ impl Session {
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
                 let p = match kept.take() {
-                    Some((planned_for, p)) if Arc::ptr_eq(&planned_for, schema) => p,
+                    Some((planned_for, Planned::Query(p))) if Arc::ptr_eq(&planned_for, schema) => {
+                        p
+                    }
                     _ => compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?,
                 };
                 let rows = compound::run_query(&ScanCtx::new(src, &params), &p);
                 let columns = p.columns().to_vec();
-                *kept = Some((schema.clone(), p));
+                *kept = Some((schema.clone(), Planned::Query(p)));
                 Ok(rows_of(columns, rows?, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
@@ -563,6 +573,26 @@ impl Session {
                     .collect();
                 Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
             }),
+            Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) => {
+                self.with_write(&mut txn, |tx, schema| {
+                    let p = match kept.take() {
+                        Some((planned_for, Planned::Change(p)))
+                            if Arc::ptr_eq(&planned_for, schema) =>
+                        {
+                            p
+                        }
+                        _ => dml::prepare(
+                            schema,
+                            &parsed.statement,
+                            &slots,
+                            parsed.index_hint.as_ref(),
+                        )?,
+                    };
+                    let changes = p.run(tx, &params);
+                    *kept = Some((schema.clone(), Planned::Change(p)));
+                    Ok(rows_of(Vec::new(), Vec::new(), changes?))
+                })
+            }
             _ => self.write(&mut txn, parsed, &slots, &params),
         }
     }
@@ -587,14 +617,10 @@ impl Session {
             )?;
             Ok(rows_of(Vec::new(), Vec::new(), changes))
         });
-        // Anything but INSERT, UPDATE or DELETE may change the schema (a
-        // failed statement too: counted, to be safe).
-        if !matches!(
-            parsed.statement,
-            Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_)
-        ) {
-            self.schema_changed.store(true, Ordering::Relaxed);
-        }
+        // Anything but INSERT, UPDATE or DELETE (which do not come here)
+        // may change the schema (a failed statement too: counted, to be
+        // safe).
+        self.schema_changed.store(true, Ordering::Relaxed);
         result
     }
 
@@ -707,7 +733,7 @@ impl Session {
     fn with_write<T>(
         &self,
         txn: &mut Txn,
-        f: impl FnOnce(&WriteTxn, &Schema) -> Result<T>,
+        f: impl FnOnce(&WriteTxn, &Arc<Schema>) -> Result<T>,
     ) -> Result<T> {
         match std::mem::replace(txn, Txn::None) {
             Txn::None => {
@@ -773,7 +799,7 @@ impl Session {
     fn statement_in<T>(
         &self,
         txn: &mut Txn,
-        f: impl FnOnce(&WriteTxn, &Schema) -> Result<T>,
+        f: impl FnOnce(&WriteTxn, &Arc<Schema>) -> Result<T>,
     ) -> Result<T> {
         let Txn::Writing(_, w) = txn else {
             return Err(Error::Transaction("transaction state lost".into()));
@@ -981,9 +1007,9 @@ fn write_statement(
             column,
             column_sql,
         } => ddl::add_column(tx, schema, table, column, column_sql).map(|_| 0),
-        Ast::Insert(i) => dml::insert(tx, schema, i, slots, params),
-        Ast::Update(u) => dml::update(tx, schema, u, slots, params, hint),
-        Ast::Delete(d) => dml::delete(tx, schema, d, slots, params, hint),
+        Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) => {
+            dml::prepare(schema, stmt, slots, hint)?.run(tx, params)
+        }
         Ast::Reindex(name) => ddl::reindex(tx, schema, name.as_deref()).map(|_| 0),
         other => Err(Error::Invalid(format!("cannot run {other:?} as a write"))),
     }

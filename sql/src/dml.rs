@@ -810,39 +810,23 @@ impl PreparedDelete {
     }
 }
 
-/// Runs an INSERT; returns the number of rows inserted.
-pub fn insert(
-    tx: &WriteTxn,
+/// Prepares an INSERT, UPDATE or DELETE at the top level of a statement.
+pub fn prepare(
     schema: &Schema,
-    ins: &Insert,
+    stmt: &crate::ast::Statement,
     slots: &ParamSlots,
-    params: &[Value],
-) -> Result<u64> {
-    prepare_insert(schema, ins, slots, &Nesting::top())?.run(tx, params)
-}
-
-/// Runs an UPDATE; returns the number of rows changed.
-pub fn update(
-    tx: &WriteTxn,
-    schema: &Schema,
-    upd: &Update,
-    slots: &ParamSlots,
-    params: &[Value],
     hint: Option<&IndexHint>,
-) -> Result<u64> {
-    prepare_update(schema, upd, slots, hint, &Nesting::top())?.run(tx, params)
-}
-
-/// Runs a DELETE; returns the number of rows deleted.
-pub fn delete(
-    tx: &WriteTxn,
-    schema: &Schema,
-    del: &Delete,
-    slots: &ParamSlots,
-    params: &[Value],
-    hint: Option<&IndexHint>,
-) -> Result<u64> {
-    prepare_delete(schema, del, slots, hint, &Nesting::top())?.run(tx, params)
+) -> Result<Prepared> {
+    use crate::ast::Statement as Ast;
+    let top = Nesting::top();
+    match stmt {
+        Ast::Insert(i) => prepare_insert(schema, i, slots, &top),
+        Ast::Update(u) => prepare_update(schema, u, slots, hint, &top),
+        Ast::Delete(d) => prepare_delete(schema, d, slots, hint, &top),
+        other => Err(Error::Invalid(format!(
+            "{other:?} is not an INSERT, UPDATE or DELETE"
+        ))),
+    }
 }
 
 /// The plan lines of an UPDATE or DELETE's search, for EXPLAIN (for a

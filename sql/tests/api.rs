@@ -476,3 +476,49 @@ fn a_kept_plan_computes_its_uncorrelated_subquery_again_at_every_run() {
         "the second run answered from the first run's rows"
     );
 }
+
+#[test]
+fn a_prepared_insert_follows_new_indexes_triggers_and_columns() {
+    let db = Database::open_in_memory().expect("open");
+    db.execute_batch("CREATE TABLE t(a, b); CREATE TABLE log(x);")
+        .expect("setup");
+    let mut insert = db.prepare("INSERT INTO t VALUES (?, ?)").expect("prepare");
+    insert
+        .execute(&[Value::from(1), Value::from(2)])
+        .expect("first");
+    // An index made after the first run must be kept up to date by the
+    // next ones: the integrity check compares it with the table.
+    db.execute("CREATE INDEX t_a ON t(a)", ()).expect("index");
+    insert
+        .execute(&[Value::from(3), Value::from(4)])
+        .expect("second");
+    let found: Vec<Vec<Value>> = db
+        .query("SELECT b FROM t INDEXED BY t_a WHERE a = 3", ())
+        .expect("by index")
+        .collect();
+    assert_eq!(found, vec![vec![Value::Integer(4)]]);
+    let check: Vec<Vec<Value>> = db
+        .query("PRAGMA integrity_check", ())
+        .expect("check")
+        .collect();
+    assert_eq!(check, vec![vec![Value::from("ok")]]);
+    // A trigger made after the first run fires on the next.
+    db.execute(
+        "CREATE TRIGGER t_log AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END",
+        (),
+    )
+    .expect("trigger");
+    insert
+        .execute(&[Value::from(5), Value::from(6)])
+        .expect("third");
+    assert_eq!(
+        ints(db.query("SELECT x FROM log", ()).expect("log")),
+        vec![vec![5]]
+    );
+    // A third column: the two values no longer fit, as in SQLite.
+    db.execute("ALTER TABLE t ADD COLUMN c", ()).expect("alter");
+    let err = insert
+        .execute(&[Value::from(7), Value::from(8)])
+        .expect_err("two values for three columns");
+    assert!(err.to_string().contains("3 columns but 2 values"), "{err}");
+}
