@@ -23,7 +23,7 @@ use crate::func;
 use crate::ops::{ArithOp, BitOp, CmpOp};
 use crate::schema::{Schema, Table};
 use crate::subquery::{Subquery, SubqueryKind};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 /// The aggregate functions.
@@ -112,6 +112,9 @@ pub struct Binder<'a> {
     /// The tables of a join, when the row is their combined row (then
     /// `table` is `None`).
     pub joined: Vec<crate::join::Joined<'a>>,
+    /// The positions in the row that names have resolved to, here or from
+    /// a subquery: what the query reads of the row.
+    pub read: RefCell<Vec<usize>>,
 }
 
 /// Where column `name` of `t` is in its row `[columns..., rowid]`, and its
@@ -154,6 +157,7 @@ impl<'a> Binder<'a> {
             correlated: Cell::new(false),
             ctes: None,
             joined: Vec::new(),
+            read: RefCell::new(Vec::new()),
         }
     }
 
@@ -244,17 +248,35 @@ impl<'a> Binder<'a> {
 
     /// Resolves a column name to a row position and affinity.
     pub fn column(&self, table: Option<&str>, name: &str) -> Option<(usize, Affinity)> {
-        if !self.joined.is_empty() {
-            return self.joined_columns(table, name).first().copied();
+        let found = if !self.joined.is_empty() {
+            self.joined_columns(table, name).first().copied()
+        } else {
+            let t = self.table?;
+            if let Some(q) = table {
+                let matches = self.qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q));
+                if !matches {
+                    return None;
+                }
+            }
+            position_in(t, name)
+        };
+        if let Some((index, _)) = found {
+            self.read.borrow_mut().push(index);
         }
-        let t = self.table?;
-        if let Some(q) = table {
-            let matches = self.qualifier.is_some_and(|n| n.eq_ignore_ascii_case(q));
-            if !matches {
-                return None;
+        found
+    }
+
+    /// Which of `table`'s columns the names resolved so far read (the
+    /// [`ScanPlan::read`](crate::plan::ScanPlan::read) of a single-table
+    /// query).
+    pub fn columns_read(&self, table: &Table) -> Vec<bool> {
+        let mut read = vec![false; table.columns.len()];
+        for &i in self.read.borrow().iter() {
+            if let Some(r) = read.get_mut(i) {
+                *r = true;
             }
         }
-        position_in(t, name)
+        read
     }
 
     /// Binds an expression.

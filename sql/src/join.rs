@@ -676,6 +676,7 @@ pub(crate) fn plan_levels<'e>(
                 .unwrap_or(Access::Scan { reverse: false }),
             filter: None,
             ordered: false,
+            read: None,
         });
         levels.push(JoinLevel {
             plan,
@@ -831,5 +832,6 @@ pub(crate) fn scan_plan(
         access: plan::Access::Join { levels },
         filter,
         ordered: false,
+        read: None,
     }
 }

@@ -143,6 +143,12 @@ pub struct ScanPlan {
     pub filter: Option<BExpr>,
     /// Whether rows come out in the requested ORDER BY order.
     pub ordered: bool,
+    /// Which of the table's columns the query reads (`None`: all). A
+    /// column it does not read is not decoded from the stored record and
+    /// reads as NULL in the scanned row; nothing looks at it. Only a
+    /// single-table SELECT narrows this (see
+    /// [`crate::select::plan_select_in`]); a write needs whole rows.
+    pub read: Option<Vec<bool>>,
 }
 
 /// An ORDER BY term as the planner sees it.
@@ -477,6 +483,7 @@ pub fn plan_scan(
         access,
         filter,
         ordered,
+        read: None,
     }
 }
 

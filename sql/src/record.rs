@@ -153,22 +153,30 @@ pub fn encode(values: &[Value]) -> Vec<u8> {
     out
 }
 
-/// Decodes a row.
+/// Decodes a record into its values.
 pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
+    decode_reading(record, None)
+}
+
+/// Decodes a record, only the values `read` marks (`None`: all of them).
+/// A value not read is NULL in the result; its bytes are skipped (their
+/// size is still checked against the record), so a column a query does
+/// not use costs neither an allocation nor a UTF-8 check.
+///
+/// One pass walks the header's serial types and the body together, so
+/// nothing is collected on the way.
+pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>, RecordError> {
     let (header_len, mut at) = get_varint(record)?;
     let header_len = usize::try_from(header_len)
         .ok()
         .filter(|&h| h <= record.len())
         .ok_or_else(|| RecordError(format!("header size {header_len} beyond the record")))?;
-    let mut types = Vec::new();
-    while at < header_len {
-        let (t, n) = get_varint(&record[at..header_len])?;
-        types.push(t);
-        at += n;
-    }
+    let header = &record[..header_len];
     let mut body = header_len;
-    let mut values = Vec::with_capacity(types.len());
-    for t in types {
+    let mut values = Vec::with_capacity(read.map_or(header_len, |r| r.len() + 1));
+    while at < header_len {
+        let (t, n) = get_varint(&header[at..])?;
+        at += n;
         let size = match t {
             0 | 8 | 9 => 0,
             1..=4 => t as usize,
@@ -181,6 +189,11 @@ pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
             .get(body..body.saturating_add(size))
             .ok_or_else(|| RecordError(format!("value of {size} bytes runs past the record")))?;
         body += size;
+        let wanted = read.is_none_or(|r| r.get(values.len()).copied().unwrap_or(true));
+        if !wanted {
+            values.push(Value::Null);
+            continue;
+        }
         values.push(match t {
             0 => Value::Null,
             8 => Value::Integer(0),
@@ -199,8 +212,9 @@ pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
             }
             _ if t % 2 == 0 => Value::Blob(bytes.to_vec()),
             _ => Value::Text(
-                String::from_utf8(bytes.to_vec())
-                    .map_err(|_| RecordError("text is not valid UTF-8".into()))?,
+                std::str::from_utf8(bytes)
+                    .map_err(|_| RecordError("text is not valid UTF-8".into()))?
+                    .to_owned(),
             ),
         });
     }
@@ -217,6 +231,34 @@ pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn values_not_read_are_null_and_their_bytes_are_still_checked() {
+        let rec = encode(&[
+            Value::Integer(7),
+            Value::Text("skipped".into()),
+            Value::Real(2.5),
+        ]);
+        assert_eq!(
+            decode_reading(&rec, Some(&[true, false, true])).expect("decode"),
+            vec![Value::Integer(7), Value::Null, Value::Real(2.5)]
+        );
+        // A mask shorter than the record reads the rest.
+        assert_eq!(
+            decode_reading(&rec, Some(&[false])).expect("decode"),
+            vec![Value::Null, Value::Text("skipped".into()), Value::Real(2.5)]
+        );
+        // Text that is not UTF-8 is an error only when it is read.
+        let bad = [3u8, 1, 17, 5, 0xff, 0xfe];
+        assert!(decode_reading(&bad, None).is_err());
+        assert_eq!(
+            decode_reading(&bad, Some(&[true, false])).expect("skipped"),
+            vec![Value::Integer(5), Value::Null]
+        );
+        // A value running past the end is an error even when skipped.
+        let short = &rec[..rec.len() - 9];
+        assert!(decode_reading(short, Some(&[true, false, false])).is_err());
+    }
 
     fn hex(b: &[u8]) -> String {
         b.iter()

@@ -61,7 +61,18 @@ pub fn encode_row(table: &Table, row: &[Value]) -> Vec<u8> {
 
 /// A stored row as the executor sees it: the columns, then the rowid.
 pub fn decode_row(table: &Table, rowid: i64, bytes: &[u8]) -> Result<Vec<Value>> {
-    let mut values = record::decode(bytes)?;
+    decode_row_reading(table, rowid, bytes, None)
+}
+
+/// A stored row with only the columns `read` marks decoded (`None`: all);
+/// the others are NULL (see [`crate::plan::ScanPlan::read`]).
+pub fn decode_row_reading(
+    table: &Table,
+    rowid: i64,
+    bytes: &[u8],
+    read: Option<&[bool]>,
+) -> Result<Vec<Value>> {
+    let mut values = record::decode_reading(bytes, read)?;
     let n = table.columns.len();
     if values.len() > n {
         return Err(Error::Corrupt(format!(
@@ -71,7 +82,12 @@ pub fn decode_row(table: &Table, rowid: i64, bytes: &[u8]) -> Result<Vec<Value>>
         )));
     }
     while values.len() < n {
-        values.push(column_default(table, values.len())?);
+        let wanted = read.is_none_or(|r| r.get(values.len()).copied().unwrap_or(true));
+        values.push(if wanted {
+            column_default(table, values.len())?
+        } else {
+            Value::Null
+        });
     }
     if let Some(a) = table.rowid_alias {
         values[a] = Value::Integer(rowid);

@@ -14,7 +14,7 @@ use crate::expr::Env;
 use crate::keycode;
 use crate::ops;
 use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
-use crate::rows::{self, decode_row, index_key_rowid, prefix_successor, rowid_key};
+use crate::rows::{self, decode_row_reading, index_key_rowid, prefix_successor, rowid_key};
 use crate::run_cache::RunId;
 use crate::schema::{Index, Table};
 use crate::value::Value;
@@ -49,9 +49,20 @@ impl<'a> ScanCtx<'a> {
 
 /// Reads the row `rowid` of `table`, if it exists.
 pub fn fetch_row(src: &dyn PageSource, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
+    fetch_row_reading(src, table, rowid, None)
+}
+
+/// Reads the row `rowid` of `table`, only the columns `read` marks
+/// decoded (see [`ScanPlan::read`]).
+fn fetch_row_reading(
+    src: &dyn PageSource,
+    table: &Table,
+    rowid: i64,
+    read: Option<&[bool]>,
+) -> Result<Option<Vec<Value>>> {
     let tree = BTree::open(table.root);
     match tree.get(src, &rowid_key(rowid))? {
-        Some(bytes) => Ok(Some(decode_row(table, rowid, &bytes)?)),
+        Some(bytes) => Ok(Some(decode_row_reading(table, rowid, &bytes, read)?)),
         None => Ok(None),
     }
 }
@@ -65,6 +76,7 @@ pub fn scan(
     f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
     let table = &plan.table;
+    let read = plan.read.as_deref();
     let mut emit = |row: Vec<Value>| -> Result<bool> {
         if let Some(filter) = &plan.filter {
             let env = Env::in_query(&row, &[], ctx);
@@ -75,7 +87,7 @@ pub fn scan(
         f(row)
     };
     match &plan.access {
-        Access::Scan { reverse } => walk_table(ctx, table, None, None, *reverse, &mut emit),
+        Access::Scan { reverse } => walk_table(ctx, table, read, None, None, *reverse, &mut emit),
         Access::Join { levels } => crate::join::join_rows(ctx, levels, &mut emit),
         Access::HashJoin { join } => join.probe(ctx, &mut emit),
         Access::Working { table } => {
@@ -119,7 +131,7 @@ pub fn scan(
                 ids.reverse();
             }
             for id in ids {
-                if let Some(row) = fetch_row(ctx.src, table, id)?
+                if let Some(row) = fetch_row_reading(ctx.src, table, id, read)?
                     && !emit(row)?
                 {
                     break;
@@ -144,7 +156,7 @@ pub fn scan(
                     Limit::At(i) => Some(i),
                 },
             };
-            walk_table(ctx, table, lo, hi, *reverse, &mut emit)
+            walk_table(ctx, table, read, lo, hi, *reverse, &mut emit)
         }
         Access::Index {
             index,
@@ -190,7 +202,8 @@ pub fn scan(
                 let Some((lo, hi)) = index_range(index, &p, eq.len(), &low, &high) else {
                     continue;
                 };
-                if !walk_index(ctx, table, index, &lo, hi.as_deref(), *reverse, &mut emit)? {
+                let range = (lo.as_slice(), hi.as_deref());
+                if !walk_index(ctx, table, read, index, range, *reverse, &mut emit)? {
                     break;
                 }
             }
@@ -262,6 +275,7 @@ fn rowid_high(v: &Value, inclusive: bool) -> Limit {
 fn walk_table(
     ctx: &ScanCtx<'_>,
     table: &Table,
+    read: Option<&[bool]>,
     lo: Option<i64>,
     hi: Option<i64>,
     reverse: bool,
@@ -286,7 +300,7 @@ fn walk_table(
         if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l) {
             break;
         }
-        if !emit(decode_row(table, rowid, &value)?)? {
+        if !emit(decode_row_reading(table, rowid, &value, read)?)? {
             break;
         }
         valid = if reverse {
@@ -369,9 +383,9 @@ fn index_range(
 fn walk_index(
     ctx: &ScanCtx<'_>,
     table: &Table,
+    read: Option<&[bool]>,
     index: &Index,
-    lo: &[u8],
-    hi: Option<&[u8]>,
+    (lo, hi): (&[u8], Option<&[u8]>),
     reverse: bool,
     emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
@@ -388,7 +402,7 @@ fn walk_index(
             break;
         }
         let rowid = index_key_rowid(index, &key)?;
-        let row = fetch_row(ctx.src, table, rowid)?.ok_or_else(|| {
+        let row = fetch_row_reading(ctx.src, table, rowid, read)?.ok_or_else(|| {
             crate::error::Error::Corrupt(format!(
                 "index {} has an entry for row {rowid}, which {} does not have",
                 index.name, table.name

@@ -375,6 +375,12 @@ pub fn plan_select_in(
             };
             let mut p = plan::plan_scan(t, &indexes, filter, &hints);
             plan::force_hint(&mut p, &indexes, hint);
+            // Everything that reads the row is bound by now (subqueries
+            // too, which resolve their outer names through `b`).
+            let read = b.columns_read(t);
+            if read.contains(&false) {
+                p.read = Some(read);
+            }
             if let Some(access) = over {
                 p.access = access;
                 p.ordered = hints.is_empty();
