@@ -256,9 +256,9 @@ type KeptPlan = (Arc<Schema>, Planned);
 /// What a statement keeps between runs.
 enum Planned {
     /// A SELECT's plan.
-    Query(compound::QueryPlan),
+    Query(Box<compound::QueryPlan>),
     /// An INSERT, UPDATE or DELETE, prepared.
-    Change(dml::Prepared),
+    Change(Box<dml::Prepared>),
 }
 
 impl Database {
@@ -558,7 +558,12 @@ impl Session {
                     Some((planned_for, Planned::Query(p))) if Arc::ptr_eq(&planned_for, schema) => {
                         p
                     }
-                    _ => compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?,
+                    _ => Box::new(compound::plan_query(
+                        schema,
+                        s,
+                        &slots,
+                        parsed.index_hint.as_ref(),
+                    )?),
                 };
                 let rows = compound::run_query(&ScanCtx::new(src, &params), &p);
                 let columns = p.columns().to_vec();
@@ -581,12 +586,12 @@ impl Session {
                         {
                             p
                         }
-                        _ => dml::prepare(
+                        _ => Box::new(dml::prepare(
                             schema,
                             &parsed.statement,
                             &slots,
                             parsed.index_hint.as_ref(),
-                        )?,
+                        )?),
                     };
                     let changes = p.run(tx, &params);
                     *kept = Some((schema.clone(), Planned::Change(p)));
