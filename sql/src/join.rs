@@ -675,6 +675,7 @@ pub(crate) fn plan_levels<'e>(
                 .clone()
                 .unwrap_or(Access::Scan { reverse: false }),
             filter: None,
+            residual: None,
             ordered: false,
             read: None,
         });
@@ -831,6 +832,7 @@ pub(crate) fn scan_plan(
         table,
         access: plan::Access::Join { levels },
         filter,
+        residual: None,
         ordered: false,
         read: None,
     }

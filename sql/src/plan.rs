@@ -141,6 +141,14 @@ pub struct ScanPlan {
     pub access: Access,
     /// The whole WHERE clause, checked on every row found.
     pub filter: Option<BExpr>,
+    /// For a rowid access path: the WHERE clause without the conditions
+    /// the path's keys stand for, checked instead of
+    /// [`filter`](Self::filter) when those keys turn out exact at run time
+    /// (`id = ?` found by key; `id BETWEEN ? AND ?` walked between two
+    /// integers). A key that is not exact (`id > 2.5`) is only a
+    /// conservative start or end, and the whole filter decides. `None`
+    /// when no condition is covered.
+    pub residual: Option<Option<BExpr>>,
     /// Whether rows come out in the requested ORDER BY order.
     pub ordered: bool,
     /// Which of the table's columns the query reads (`None`: all). A
@@ -165,6 +173,8 @@ pub struct OrderHint {
 /// A usable `column op constant` conjunct.
 #[derive(Debug, Clone)]
 struct Term {
+    /// Which AND-ed part of the filter it is.
+    conjunct: usize,
     column: usize,
     op: TermOp,
     values: Vec<BExpr>,
@@ -277,7 +287,7 @@ fn column_unconverted(col_aff: Affinity, val_aff: Option<Affinity>) -> bool {
     }
 }
 
-fn analyze(e: &BExpr) -> Option<Term> {
+fn analyze(conjunct: usize, e: &BExpr) -> Option<Term> {
     match e {
         BExpr::Compare {
             op,
@@ -299,6 +309,7 @@ fn analyze(e: &BExpr) -> Option<Term> {
                 return None;
             }
             Some(Term {
+                conjunct,
                 column: col,
                 op: top,
                 values: vec![val.clone()],
@@ -312,6 +323,7 @@ fn analyze(e: &BExpr) -> Option<Term> {
             ..
         } => match expr.as_ref() {
             BExpr::Column { index, affinity } if list.iter().all(|x| !x.uses_row()) => Some(Term {
+                conjunct,
                 column: *index,
                 op: TermOp::In,
                 values: list.clone(),
@@ -337,15 +349,29 @@ fn bound_of(t: &Term) -> Bound {
 }
 
 fn ranges(terms: &[Term], column: usize) -> (Option<Bound>, Option<Bound>) {
+    let (low, high) = range_terms(terms, column);
+    (low.map(bound_of), high.map(bound_of))
+}
+
+/// The terms that bound `column` from below and from above.
+fn range_terms(terms: &[Term], column: usize) -> (Option<&Term>, Option<&Term>) {
     let low = terms
         .iter()
-        .find(|t| t.column == column && matches!(t.op, TermOp::Gt | TermOp::Ge))
-        .map(bound_of);
+        .find(|t| t.column == column && matches!(t.op, TermOp::Gt | TermOp::Ge));
     let high = terms
         .iter()
-        .find(|t| t.column == column && matches!(t.op, TermOp::Lt | TermOp::Le))
-        .map(bound_of);
+        .find(|t| t.column == column && matches!(t.op, TermOp::Lt | TermOp::Le));
     (low, high)
+}
+
+/// The AND of `conjuncts` but those in `covered` (`None`: nothing left).
+fn without(conjuncts: &[&BExpr], covered: &[usize]) -> Option<BExpr> {
+    conjuncts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !covered.contains(i))
+        .map(|(_, e)| (*e).clone())
+        .reduce(|f, e| BExpr::And(Box::new(f), Box::new(e)))
 }
 
 fn key_term(t: &Term) -> KeyTerm {
@@ -365,10 +391,12 @@ pub fn plan_scan(
     order: &[OrderHint],
 ) -> ScanPlan {
     let rowid = table.columns.len();
-    let terms: Vec<Term> = filter
-        .as_ref()
-        .map(|f| split_and(f).into_iter().filter_map(analyze).collect())
-        .unwrap_or_default();
+    let conjuncts: Vec<&BExpr> = filter.as_ref().map(split_and).unwrap_or_default();
+    let terms: Vec<Term> = conjuncts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| analyze(i, e))
+        .collect();
 
     // (rank, access): lower rank is better.
     let mut best: (f64, Access) = (100.0, Access::Scan { reverse: false });
@@ -394,6 +422,7 @@ pub fn plan_scan(
             },
         );
     }
+    let (low_term, high_term) = range_terms(&terms, rowid);
     let (low, high) = ranges(&terms, rowid);
     if low.is_some() || high.is_some() {
         let rank = if low.is_some() && high.is_some() {
@@ -459,6 +488,27 @@ pub fn plan_scan(
         );
     }
     let mut access = best.1;
+    let covered: Vec<usize> = match &access {
+        // The term the access path was made from, as chosen above.
+        Access::Rowid { .. } => terms
+            .iter()
+            .find(|t| t.column == rowid && t.op == TermOp::Eq)
+            .or_else(|| {
+                terms
+                    .iter()
+                    .find(|t| t.column == rowid && t.op == TermOp::In)
+            })
+            .map(|t| t.conjunct)
+            .into_iter()
+            .collect(),
+        Access::RowidRange { .. } => low_term
+            .iter()
+            .chain(&high_term)
+            .map(|t| t.conjunct)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let residual = (!covered.is_empty()).then(|| without(&conjuncts, &covered));
     let mut ordered = order.is_empty() || delivers_order(table, &mut access, order);
     if !ordered && matches!(access, Access::Scan { .. }) {
         // Nothing narrows the search: an index that delivers the order
@@ -482,6 +532,7 @@ pub fn plan_scan(
         table: table.clone(),
         access,
         filter,
+        residual,
         ordered,
         read: None,
     }

@@ -77,8 +77,26 @@ pub fn scan(
 ) -> Result<()> {
     let table = &plan.table;
     let read = plan.read.as_deref();
+    // A rowid range's ends, evaluated once; whether they are exact decides
+    // whether the conditions they stand for need checking again.
+    let rowid_range = match &plan.access {
+        Access::RowidRange { low, high, .. } => match rowid_limits(ctx, low, high)? {
+            Some(limits) => Some(limits),
+            None => return Ok(()),
+        },
+        _ => None,
+    };
+    let exact_keys = match &plan.access {
+        Access::Rowid { .. } => true,
+        Access::RowidRange { .. } => rowid_range.is_some_and(|(_, _, exact)| exact),
+        _ => false,
+    };
+    let filter = match &plan.residual {
+        Some(residual) if exact_keys => residual.as_ref(),
+        _ => plan.filter.as_ref(),
+    };
     let mut emit = |row: Vec<Value>| -> Result<bool> {
-        if let Some(filter) = &plan.filter {
+        if let Some(filter) = filter {
             let env = Env::in_query(&row, &[], ctx);
             if !filter.test(&env)? {
                 return Ok(true);
@@ -139,22 +157,10 @@ pub fn scan(
             }
             Ok(())
         }
-        Access::RowidRange { low, high, reverse } => {
-            let lo = match low {
-                None => None,
-                Some(b) => match rowid_low(&bound_value(ctx, b)?, b.inclusive) {
-                    Limit::Empty => return Ok(()),
-                    Limit::Unbounded => None,
-                    Limit::At(i) => Some(i),
-                },
-            };
-            let hi = match high {
-                None => None,
-                Some(b) => match rowid_high(&bound_value(ctx, b)?, b.inclusive) {
-                    Limit::Empty => return Ok(()),
-                    Limit::Unbounded => None,
-                    Limit::At(i) => Some(i),
-                },
+        Access::RowidRange { reverse, .. } => {
+            let (lo, hi) = match rowid_range {
+                Some((lo, hi, _)) => (lo, hi),
+                None => return Ok(()),
             };
             walk_table(ctx, table, read, lo, hi, *reverse, &mut emit)
         }
@@ -224,6 +230,43 @@ fn key_values(ctx: &ScanCtx<'_>, k: &KeyTerm) -> Result<Vec<Value>> {
 fn bound_value(ctx: &ScanCtx<'_>, b: &Bound) -> Result<Value> {
     let v = b.value.eval(&Env::in_query(&[], &[], ctx))?;
     Ok(ops::coerce_for_comparison(&v, b.aff))
+}
+
+/// The rowids a rowid range runs between (`None`: it cannot hold any
+/// row), and whether both ends are exact: integers, so that a rowid
+/// inside them satisfies the conditions they come from.
+#[allow(clippy::type_complexity)]
+fn rowid_limits(
+    ctx: &ScanCtx<'_>,
+    low: &Option<Bound>,
+    high: &Option<Bound>,
+) -> Result<Option<(Option<i64>, Option<i64>, bool)>> {
+    let mut exact = true;
+    let lo = match low {
+        None => None,
+        Some(b) => {
+            let v = bound_value(ctx, b)?;
+            exact &= matches!(v, Value::Integer(_));
+            match rowid_low(&v, b.inclusive) {
+                Limit::Empty => return Ok(None),
+                Limit::Unbounded => None,
+                Limit::At(i) => Some(i),
+            }
+        }
+    };
+    let hi = match high {
+        None => None,
+        Some(b) => {
+            let v = bound_value(ctx, b)?;
+            exact &= matches!(v, Value::Integer(_));
+            match rowid_high(&v, b.inclusive) {
+                Limit::Empty => return Ok(None),
+                Limit::Unbounded => None,
+                Limit::At(i) => Some(i),
+            }
+        }
+    };
+    Ok(Some((lo, hi, exact)))
 }
 
 /// An integer equal to `v`, if there is one (a rowid lookup key).
