@@ -49,14 +49,7 @@ pub fn key_rowid(key: &[u8]) -> Result<i64> {
 
 /// A row's record: every column, the rowid alias as NULL.
 pub fn encode_row(table: &Table, row: &[Value]) -> Vec<u8> {
-    match table.rowid_alias {
-        Some(a) => {
-            let mut values: Vec<Value> = row[..table.columns.len()].to_vec();
-            values[a] = Value::Null;
-            record::encode(&values)
-        }
-        None => record::encode(&row[..table.columns.len()]),
-    }
+    record::encode_with_null_at(&row[..table.columns.len()], table.rowid_alias)
 }
 
 /// A stored row as the executor sees it: the columns, then the rowid.
