@@ -337,13 +337,19 @@ fn scan(script: &str) -> Scan {
     // word being read started right after one.
     let mut after_semicolon = false;
     let mut word_after_semicolon = false;
+    // Only the words kept are copied: scanning is done for every line the
+    // shell reads, and most words are neither.
     let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String, after: bool| {
         if !word.is_empty() {
             if first.len() < 3 {
                 first.push(word.to_ascii_uppercase());
             }
-            let w = std::mem::take(word).to_ascii_uppercase();
-            *last = if after { w } else { String::new() };
+            last.clear();
+            if after {
+                last.push_str(word);
+                last.make_ascii_uppercase();
+            }
+            word.clear();
         }
     };
     let mut chars = script.char_indices().peekable();
