@@ -5,32 +5,91 @@
 //! leaf and then follows the leaf's sibling link, so a scan reads every
 //! leaf once and never revisits interior pages.
 //!
-//! A cursor holds no page pinned between calls (it keeps page numbers, not
-//! guards), so it never blocks eviction. The price: a cursor's position is
-//! only meaningful while the tree does not change under it. After
-//! modifying the tree, seek again by key.
+//! ## The leaf copy
+//!
+//! A cursor keeps a private copy of its current leaf's body, taken when it
+//! lands on the leaf (a seek, or a step across a sibling link). Stepping
+//! within the leaf and reading the current key and value then touch no
+//! page at all: a scan fetches each leaf from the pool once, not twice per
+//! row (once to read the entry and once to step), and a fetch is not free
+//! (the pool latch, the WAL index, the page table). Copying a page body is
+//! one `memcpy` into a buffer the cursor reuses, and it is paid once per
+//! leaf, not once per row.
+//!
+//! Why a copy and not a pinned page: a cursor holds no page guard between
+//! calls, so it never blocks eviction, and it never holds a read lock on a
+//! frame that the write transaction it reads from may want to write (a
+//! cursor over a [`WriteTxn`](walnut_pager::WriteTxn) can exist while the
+//! same transaction changes pages; a guard kept across calls could turn
+//! that into a `PageBorrowed` error or a deadlock). Values that overflow
+//! the leaf are still read through the page source, from their chain, when
+//! asked for.
+//!
+//! The price, as before: a cursor's position is only meaningful while the
+//! tree does not change under it. After modifying the tree, seek again by
+//! key (a cursor that was not re-seeked reads its stale copy).
+//!
+//! ## Reading without allocating
+//!
+//! [`Cursor::key`], [`Cursor::value`] and [`Cursor::entry`] return owned
+//! bytes. [`Cursor::with_key`] and [`Cursor::with_entry`] lend them to a
+//! closure instead, straight out of the leaf copy (an overflowing value is
+//! assembled into a buffer first), so a scan that decodes each row in
+//! place allocates nothing per row in the tree layer; [`Range::next_with`]
+//! does the same for a range. On a cursor that is not on an entry (never
+//! positioned, past either end, after a failed seek) every accessor fails
+//! with [`BTreeError::NoEntry`] rather than read a stale copy.
+//!
+//! ## Damage
+//!
+//! Keys grow strictly from one leaf to the next, so every crossing of a
+//! sibling link compares the first key it lands on with the last key it
+//! left: a chain that goes back (a damaged link, or a cycle) is an error,
+//! not an endless scan. A damaged leaf whose keys go down inside it could
+//! hide a cycle from that check, so the crossings are also counted, and
+//! more crossings since the last seek than the database has pages is an
+//! error too. A sibling link that leads to a page that is not a leaf is an
+//! error.
 
 use crate::cell;
-use crate::error::Result;
+use crate::error::{BTreeError, Result};
 use crate::node::{self, Kind};
 use crate::source::PageSource;
 use crate::tree::{BTree, MAX_DEPTH, node_kind, read_value};
+use std::borrow::Cow;
+use std::fmt;
 use std::ops::Bound;
 use walnut_pager::PageId;
 
 /// A position in a tree.
-#[derive(Debug)]
 pub struct Cursor<'s, S: PageSource + ?Sized> {
     src: &'s S,
     tree: BTree,
+    /// The leaf the cursor is on (or was last on).
     leaf: PageId,
+    /// A copy of `leaf`'s body, taken when the cursor landed on it.
+    page: Vec<u8>,
     idx: usize,
+    /// Whether `(leaf, idx)` is an entry: then `page` holds `leaf` and
+    /// `idx < ncells(page)`.
     valid: bool,
     /// Leaves crossed along sibling links since the last seek.
     hops: u64,
     /// The database's page count, read at the first hop: no walk along
     /// sibling links can cross more leaves than that without a cycle.
     max_hops: Option<u64>,
+}
+
+impl<S: PageSource + ?Sized> fmt::Debug for Cursor<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cursor")
+            .field("tree", &self.tree)
+            .field("leaf", &self.leaf)
+            .field("idx", &self.idx)
+            .field("valid", &self.valid)
+            .field("hops", &self.hops)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
@@ -40,6 +99,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             src,
             tree,
             leaf: 0,
+            page: Vec::new(),
             idx: 0,
             valid: false,
             hops: 0,
@@ -52,86 +112,75 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         self.valid
     }
 
+    /// Descends to the leaf that covers `key`, copies it, and returns
+    /// where `key` is (or would be) in it.
+    fn land(&mut self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        self.hops = 0;
+        self.valid = false;
+        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        self.page.clear();
+        self.page.extend_from_slice(page.body());
+        drop(page);
+        self.leaf = leaf;
+        Ok(node::search(&self.page, Kind::Leaf, key))
+    }
+
     /// Positions on the first key `>= key`. Returns whether there is one.
     pub fn seek_ge(&mut self, key: &[u8]) -> Result<bool> {
-        self.hops = 0;
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
-        let found = node::search(page.body(), Kind::Leaf, key);
-        drop(page);
-        let idx = match found {
+        let idx = match self.land(key)? {
             Ok(i) | Err(i) => i,
         };
-        self.settle_forward(leaf, idx)
+        self.settle_forward(idx)
     }
 
     /// Positions on the first key `> key`.
     pub fn seek_gt(&mut self, key: &[u8]) -> Result<bool> {
-        self.hops = 0;
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
-        let found = node::search(page.body(), Kind::Leaf, key);
-        drop(page);
-        let idx = match found {
+        let idx = match self.land(key)? {
             Ok(i) => i + 1,
             Err(i) => i,
         };
-        self.settle_forward(leaf, idx)
+        self.settle_forward(idx)
     }
 
     /// Positions exactly on `key`. Returns whether it exists (if not, the
     /// cursor is invalid).
     pub fn seek_exact(&mut self, key: &[u8]) -> Result<bool> {
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
-        let found = node::search(page.body(), Kind::Leaf, key);
-        drop(page);
-        match found {
-            Ok(i) => {
-                (self.leaf, self.idx, self.valid) = (leaf, i, true);
-            }
-            Err(_) => self.valid = false,
+        if let Ok(i) = self.land(key)? {
+            (self.idx, self.valid) = (i, true);
         }
         Ok(self.valid)
     }
 
     /// Positions on the last key `<= key`.
     pub fn seek_le(&mut self, key: &[u8]) -> Result<bool> {
-        self.hops = 0;
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
-        let found = node::search(page.body(), Kind::Leaf, key);
-        drop(page);
-        match found {
+        match self.land(key)? {
             Ok(i) => {
-                (self.leaf, self.idx, self.valid) = (leaf, i, true);
+                (self.idx, self.valid) = (i, true);
                 Ok(true)
             }
-            Err(i) => self.settle_backward(leaf, i),
+            Err(i) => self.settle_backward(i),
         }
     }
 
     /// Positions on the last key `< key`.
     pub fn seek_lt(&mut self, key: &[u8]) -> Result<bool> {
-        self.hops = 0;
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
-        let found = node::search(page.body(), Kind::Leaf, key);
-        drop(page);
-        let i = match found {
+        let i = match self.land(key)? {
             Ok(i) | Err(i) => i,
         };
-        self.settle_backward(leaf, i)
+        self.settle_backward(i)
     }
 
     /// Positions on the smallest key.
     pub fn first(&mut self) -> Result<bool> {
-        self.hops = 0;
-        let leaf = self.edge_leaf(false)?;
-        self.settle_forward(leaf, 0)
+        self.land_on_edge(false)?;
+        self.settle_forward(0)
     }
 
     /// Positions on the largest key.
     pub fn last(&mut self) -> Result<bool> {
-        self.hops = 0;
-        let leaf = self.edge_leaf(true)?;
-        let n = node::ncells(self.src.page(leaf)?.body());
-        self.settle_backward(leaf, n)
+        self.land_on_edge(true)?;
+        let n = node::ncells(&self.page);
+        self.settle_backward(n)
     }
 
     /// Moves to the next key. Returns whether there is one.
@@ -139,7 +188,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         if !self.valid {
             return Ok(false);
         }
-        self.settle_forward(self.leaf, self.idx + 1)
+        self.settle_forward(self.idx + 1)
     }
 
     /// Moves to the previous key.
@@ -147,28 +196,75 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         if !self.valid {
             return Ok(false);
         }
-        self.settle_backward(self.leaf, self.idx)
+        self.settle_backward(self.idx)
     }
 
     /// The current key.
     pub fn key(&self) -> Result<Vec<u8>> {
-        let p = self.src.page(self.leaf)?;
-        Ok(node::key(p.body(), Kind::Leaf, self.idx).to_vec())
+        self.with_key(<[u8]>::to_vec)
     }
 
     /// The current value (overflow chain included).
     pub fn value(&self) -> Result<Vec<u8>> {
-        let p = self.src.page(self.leaf)?;
-        let c = cell::leaf(node::cell(p.body(), Kind::Leaf, self.idx), p.body().len());
-        read_value(self.src, &c)
+        Ok(self.entry_parts()?.1.into_owned())
     }
 
     /// The current key and value.
     pub fn entry(&self) -> Result<(Vec<u8>, Vec<u8>)> {
-        let p = self.src.page(self.leaf)?;
-        let body = p.body();
+        let (k, v) = self.entry_parts()?;
+        Ok((k.to_vec(), v.into_owned()))
+    }
+
+    /// Calls `f` with the current key, borrowed from the leaf copy (no
+    /// allocation, no page fetch).
+    pub fn with_key<T>(&self, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        self.check_valid()?;
+        Ok(f(node::key(&self.page, Kind::Leaf, self.idx)))
+    }
+
+    /// Calls `f` with the current key and value, borrowed from the leaf
+    /// copy. A value stored inline costs no allocation and no page fetch;
+    /// one that overflows is first read from its chain into a buffer.
+    pub fn with_entry<T>(&self, f: impl FnOnce(&[u8], &[u8]) -> T) -> Result<T> {
+        let (k, v) = self.entry_parts()?;
+        Ok(f(k, &v))
+    }
+
+    /// The current key and value: the value borrowed from the leaf copy
+    /// if it is all inline, else read from its overflow chain.
+    fn entry_parts(&self) -> Result<(&[u8], Cow<'_, [u8]>)> {
+        self.check_valid()?;
+        let body = self.page.as_slice();
         let c = cell::leaf(node::cell(body, Kind::Leaf, self.idx), body.len());
-        Ok((c.key.to_vec(), read_value(self.src, &c)?))
+        let value = if c.overflow == 0 && c.local.len() as u64 == c.value_len {
+            Cow::Borrowed(c.local)
+        } else {
+            Cow::Owned(read_value(self.src, &c)?)
+        };
+        Ok((c.key, value))
+    }
+
+    fn check_valid(&self) -> Result<()> {
+        if self.valid {
+            Ok(())
+        } else {
+            Err(BTreeError::NoEntry)
+        }
+    }
+
+    /// Fetches leaf `id` and copies its body: the cursor is then on it.
+    fn load(&mut self, id: PageId) -> Result<()> {
+        let p = self.src.page(id)?;
+        if node_kind(id, p.page_type())? != Kind::Leaf {
+            return Err(crate::error::corrupt(
+                id,
+                "expected a leaf (from a sibling link or a descent), found an interior node",
+            ));
+        }
+        self.page.clear();
+        self.page.extend_from_slice(p.body());
+        self.leaf = id;
+        Ok(())
     }
 
     /// Counts one crossing along a sibling link from `leaf`. Keys are
@@ -191,12 +287,21 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         Ok(())
     }
 
-    fn edge_leaf(&self, rightmost: bool) -> Result<PageId> {
+    /// Descends along the leftmost or rightmost children and lands on
+    /// (copies) the leaf at the end.
+    fn land_on_edge(&mut self, rightmost: bool) -> Result<()> {
+        self.hops = 0;
+        self.valid = false;
         let mut id = self.tree.root();
         for _ in 0..=MAX_DEPTH {
             let p = self.src.page(id)?;
             match node_kind(id, p.page_type())? {
-                Kind::Leaf => return Ok(id),
+                Kind::Leaf => {
+                    self.page.clear();
+                    self.page.extend_from_slice(p.body());
+                    self.leaf = id;
+                    return Ok(());
+                }
                 Kind::Interior => {
                     let slot = if rightmost { node::ncells(p.body()) } else { 0 };
                     id = node::child_at(p.body(), slot);
@@ -209,69 +314,68 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         ))
     }
 
-    /// Lands on (leaf, idx), or the first entry after it along the siblings.
+    /// Lands on entry `idx` of the copied leaf, or the first entry after
+    /// it along the siblings. Within the leaf this touches no page.
     ///
     /// Keys grow strictly from one leaf to the next; a sibling chain that
     /// goes back (a damaged link, or a cycle) is an error, not an endless
     /// scan.
-    fn settle_forward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
+    fn settle_forward(&mut self, mut idx: usize) -> Result<bool> {
         let mut left_behind: Option<Vec<u8>> = None;
         loop {
-            let p = self.src.page(leaf)?;
-            node_kind(leaf, p.page_type())?;
-            let n = node::ncells(p.body());
+            let n = node::ncells(&self.page);
             if idx < n {
                 if let Some(prev) = &left_behind
-                    && node::key(p.body(), Kind::Leaf, idx) <= prev.as_slice()
+                    && node::key(&self.page, Kind::Leaf, idx) <= prev.as_slice()
                 {
-                    return Err(out_of_order(leaf, "right"));
+                    self.valid = false;
+                    return Err(out_of_order(self.leaf, "right"));
                 }
-                (self.leaf, self.idx, self.valid) = (leaf, idx, true);
+                (self.idx, self.valid) = (idx, true);
                 return Ok(true);
             }
             if n > 0 {
-                left_behind = Some(node::key(p.body(), Kind::Leaf, n - 1).to_vec());
+                left_behind = Some(node::key(&self.page, Kind::Leaf, n - 1).to_vec());
             }
-            let next = node::right(p.body());
+            let next = node::right(&self.page);
+            self.valid = false;
             if next == 0 {
-                self.valid = false;
                 return Ok(false);
             }
-            drop(p);
-            self.hop(leaf)?;
-            (leaf, idx) = (next, 0);
+            self.hop(self.leaf)?;
+            self.load(next)?;
+            idx = 0;
         }
     }
 
-    /// Lands on the entry just before (leaf, idx), along the siblings (the
-    /// mirror of [`settle_forward`](Self::settle_forward)).
-    fn settle_backward(&mut self, mut leaf: PageId, mut idx: usize) -> Result<bool> {
+    /// Lands on the entry just before `idx` in the copied leaf, along the
+    /// siblings (the mirror of [`settle_forward`](Self::settle_forward)).
+    fn settle_backward(&mut self, mut idx: usize) -> Result<bool> {
         let mut left_behind: Option<Vec<u8>> = None;
         loop {
-            let p = self.src.page(leaf)?;
-            let n = node::ncells(p.body());
+            let n = node::ncells(&self.page);
             if idx > 0 && n > 0 {
                 let at = (idx - 1).min(n - 1);
                 if let Some(prev) = &left_behind
-                    && node::key(p.body(), Kind::Leaf, at) >= prev.as_slice()
+                    && node::key(&self.page, Kind::Leaf, at) >= prev.as_slice()
                 {
-                    return Err(out_of_order(leaf, "left"));
+                    self.valid = false;
+                    return Err(out_of_order(self.leaf, "left"));
                 }
-                (self.leaf, self.idx, self.valid) = (leaf, at, true);
+                (self.idx, self.valid) = (at, true);
                 return Ok(true);
             }
             if n > 0 {
-                left_behind = Some(node::key(p.body(), Kind::Leaf, 0).to_vec());
+                left_behind = Some(node::key(&self.page, Kind::Leaf, 0).to_vec());
             }
-            let prev = node::left(p.body());
+            let prev = node::left(&self.page);
+            self.valid = false;
             if prev == 0 {
-                self.valid = false;
                 return Ok(false);
             }
-            drop(p);
-            self.hop(leaf)?;
-            leaf = prev;
-            idx = node::ncells(self.src.page(leaf)?.body());
+            self.hop(self.leaf)?;
+            self.load(prev)?;
+            idx = node::ncells(&self.page);
         }
     }
 }
@@ -347,9 +451,11 @@ impl BTree {
 }
 
 impl<S: PageSource + ?Sized> Range<'_, S> {
-    fn step(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// Moves to the next entry of the range. Returns whether there is one
+    /// (the bound is checked on the key in place, nothing is copied).
+    fn advance(&mut self) -> Result<bool> {
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
         let c = &mut self.cursor;
         let on = if !self.started {
@@ -370,26 +476,49 @@ impl<S: PageSource + ?Sized> Range<'_, S> {
         };
         if !on {
             self.done = true;
-            return Ok(None);
+            return Ok(false);
         }
-        let (k, v) = c.entry()?;
-        let inside = match self.direction {
-            Direction::Forward => match &self.upper {
-                Bound::Included(u) => k <= *u,
-                Bound::Excluded(u) => k < *u,
+        let (direction, lower, upper) = (self.direction, &self.lower, &self.upper);
+        let inside = c.with_key(|k| match direction {
+            Direction::Forward => match upper {
+                Bound::Included(u) => k <= u.as_slice(),
+                Bound::Excluded(u) => k < u.as_slice(),
                 Bound::Unbounded => true,
             },
-            Direction::Backward => match &self.lower {
-                Bound::Included(l) => k >= *l,
-                Bound::Excluded(l) => k > *l,
+            Direction::Backward => match lower {
+                Bound::Included(l) => k >= l.as_slice(),
+                Bound::Excluded(l) => k > l.as_slice(),
                 Bound::Unbounded => true,
             },
-        };
+        })?;
         if !inside {
             self.done = true;
-            return Ok(None);
         }
-        Ok(Some((k, v)))
+        Ok(inside)
+    }
+
+    /// The next entry, lent to `f` rather than copied (as
+    /// [`Cursor::with_entry`]); `None` at the end of the range. The
+    /// borrowing counterpart of [`Iterator::next`].
+    pub fn next_with<T>(&mut self, f: impl FnOnce(&[u8], &[u8]) -> T) -> Option<Result<T>> {
+        let got = match self.advance() {
+            Ok(true) => self.cursor.with_entry(f).map(Some),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        };
+        self.finish(got)
+    }
+
+    /// Ends the range at its first error.
+    fn finish<T>(&mut self, got: Result<Option<T>>) -> Option<Result<T>> {
+        match got {
+            Ok(Some(t)) => Some(Ok(t)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
     }
 }
 
@@ -397,13 +526,11 @@ impl<S: PageSource + ?Sized> Iterator for Range<'_, S> {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.step() {
-            Ok(Some(kv)) => Some(Ok(kv)),
-            Ok(None) => None,
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let got = match self.advance() {
+            Ok(true) => self.cursor.entry().map(Some),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e),
+        };
+        self.finish(got)
     }
 }

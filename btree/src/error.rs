@@ -34,6 +34,11 @@ pub enum BTreeError {
         /// What is wrong.
         reason: String,
     },
+    /// A cursor was asked for its key or value while not on an entry
+    /// (never positioned, or moved past either end, or a seek found
+    /// nothing).
+    #[error("the cursor is not on an entry")]
+    NoEntry,
     /// No catalog entry has this name.
     #[error("no tree named {0:?}")]
     NoSuchTree(String),

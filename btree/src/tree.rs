@@ -60,6 +60,20 @@
 //! otherwise their cells are *redistributed* evenly and the parent's
 //! separator is replaced. Emptied pages go back to the freelist, so a tree
 //! whose keys are all deleted shrinks back to its root.
+//!
+//! A node between a third full and full is left as it is, like SQLite,
+//! which balances a page only when it falls below about a third: deleting
+//! every other key of a full tree leaves half-full leaves, not merged
+//! ones, and costs no rebalancing at all.
+//!
+//! Many keys at once ([`BTree::delete_keys`], for a DELETE statement's
+//! victims, collected in key order): one descent per leaf rather than per
+//! key. The leaf of the first key is found as above, then the following
+//! keys are removed from that same leaf as long as they fall inside it
+//! (between its first and last key, so no other leaf can hold them); the
+//! leaf is rebalanced once, if underfull, at the end of its run, and the
+//! next key descends again. Every step is an ordinary page write of the
+//! write transaction, as for a single delete.
 
 use crate::cell::{self, Layout};
 use crate::error::{BTreeError, Result, corrupt, printable_key};
@@ -393,6 +407,70 @@ impl BTree {
             self.rebalance(tx, &path, leaf, Kind::Leaf)?;
         }
         Ok(true)
+    }
+
+    /// Removes every key of `keys` that is present. Returns how many were.
+    ///
+    /// The same as calling [`delete`](Self::delete) for each key, in
+    /// fewer steps when the keys come in ascending order (sorted, as a
+    /// DELETE collects its victims): one descent finds the leaf of a key,
+    /// and the keys after it that this leaf holds are removed from it on
+    /// the spot, without descending again; the leaf is rebalanced, if it is
+    /// left underfull, once for the whole run. A run ends at the first key
+    /// the leaf cannot settle: one beyond its first or last key, which may
+    /// belong to a neighbour (keys in any other order are still all
+    /// deleted, just with more descents).
+    pub fn delete_keys<K: AsRef<[u8]>>(&self, tx: &WriteTxn, keys: &[K]) -> Result<u64> {
+        let mut deleted = 0;
+        let mut rest = keys;
+        let mut path = Vec::new();
+        let mut chains = Vec::new();
+        while let Some(first) = rest.first() {
+            path.clear();
+            let (leaf, p) = self.walk(tx, first.as_ref(), Some(&mut path))?;
+            if node::search(p.body(), Kind::Leaf, first.as_ref()).is_err() {
+                // Absent: the walk leads to the only leaf that could hold it.
+                rest = &rest[1..];
+                continue;
+            }
+            drop(p);
+            let layout;
+            let underfull = {
+                let mut p = tx.page_mut(leaf)?;
+                let body = p.body_mut();
+                layout = Layout::new(body.len());
+                let mut taken = 0;
+                for k in rest {
+                    let k = k.as_ref();
+                    match node::search(body, Kind::Leaf, k) {
+                        Ok(i) => {
+                            let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                            if c.overflow != 0 {
+                                chains.push((c.overflow, c.value_len));
+                            }
+                            node::remove_cell(body, Kind::Leaf, i);
+                            deleted += 1;
+                        }
+                        // Between two keys of this leaf: absent from the tree.
+                        Err(i) if i > 0 && i < node::ncells(body) => {}
+                        // Before the first key or after the last: perhaps a
+                        // neighbour's; the next descent decides.
+                        Err(_) => break,
+                    }
+                    taken += 1;
+                }
+                // (The first key is present, so at least it is taken.)
+                rest = &rest[taken.max(1)..];
+                is_underfull(body)
+            };
+            for (head, len) in chains.drain(..) {
+                overflow::free_chain(tx, head, len, layout.overflow_data)?;
+            }
+            if underfull {
+                self.rebalance(tx, &path, leaf, Kind::Leaf)?;
+            }
+        }
+        Ok(deleted)
     }
 
     /// Restores the fill invariant at node `id` after a removal, merging or

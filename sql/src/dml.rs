@@ -18,7 +18,9 @@
 //!
 //! UPDATE and DELETE first collect the rows they will change, then change
 //! them: a row moved by an UPDATE (a new rowid, a new index key) is never
-//! visited twice.
+//! visited twice. A DELETE that fires no trigger collects only the keys
+//! it will delete (the table's and its indexes'), and deletes them tree by
+//! tree in key order.
 //!
 //! Each statement is first prepared ([`prepare_insert`],
 //! [`prepare_update`], [`prepare_delete`]: bound, planned, and with the
@@ -47,7 +49,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
 use crate::plan;
 use crate::rows::{self, encode_row, index_key, index_key_rowid, index_values, rowid_key};
-use crate::scan::{ScanCtx, collect, fetch_row, row_rowid};
+use crate::scan::{self, ScanCtx, collect, fetch_row, row_rowid};
 use crate::schema::{Index, Schema, Table};
 use crate::trigger::Change;
 use crate::trigger_program::{Flow, Nesting, RowTriggers};
@@ -772,13 +774,10 @@ pub fn prepare_delete(
 impl PreparedDelete {
     fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
         let t = &self.target;
-        let victims = collect(&ScanCtx::new(tx, params), &self.plan)?;
         if self.triggers.is_empty() {
-            for row in &victims {
-                delete_row(tx, t, row_rowid(row)?, row)?;
-            }
-            return Ok(victims.len() as u64);
+            return self.run_without_triggers(tx, params);
         }
+        let victims = collect(&ScanCtx::new(tx, params), &self.plan)?;
         let mut count = 0;
         for collected in victims {
             let rowid = row_rowid(&collected)?;
@@ -806,6 +805,33 @@ impl PreparedDelete {
             self.triggers
                 .fire(TriggerTiming::After, tx, None, Some(&old))?;
         }
+        Ok(count)
+    }
+
+    /// A DELETE that fires no trigger needs no row after the scan: only
+    /// the keys to delete, the table's and each index's (computed from the
+    /// row while the scan has it). Each tree then loses its keys in key
+    /// order, a run of keys on one leaf for one descent
+    /// ([`BTree::delete_keys`]).
+    fn run_without_triggers(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let t = &self.target;
+        let mut table_keys = Vec::new();
+        let mut index_keys: Vec<Vec<Vec<u8>>> = vec![Vec::new(); t.indexes.len()];
+        scan::scan(&ScanCtx::new(tx, params), &self.plan, &mut |row| {
+            let rowid = row_rowid(&row)?;
+            for (keys, index) in index_keys.iter_mut().zip(&t.indexes) {
+                keys.push(index_key(index, &row, rowid));
+            }
+            table_keys.push(rowid_key(rowid));
+            Ok(true)
+        })?;
+        let count = table_keys.len() as u64;
+        for (index, mut keys) in t.indexes.iter().zip(index_keys) {
+            keys.sort_unstable();
+            BTree::open(index.root).delete_keys(tx, &keys)?;
+        }
+        table_keys.sort_unstable();
+        BTree::open(t.table.root).delete_keys(tx, &table_keys)?;
         Ok(count)
     }
 }

@@ -338,12 +338,19 @@ fn walk_table(
         (true, _, None) => c.last()?,
     };
     while valid {
-        let (key, value) = c.entry()?;
-        let rowid = rows::key_rowid(&key)?;
-        if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l) {
+        // The row is decoded straight from the cursor's copy of the leaf.
+        let row = c.with_entry(|key, value| -> Result<Option<Vec<Value>>> {
+            let rowid = rows::key_rowid(key)?;
+            if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l)
+            {
+                return Ok(None);
+            }
+            decode_row_reading(table, rowid, value, read).map(Some)
+        })??;
+        let Some(row) = row else {
             break;
-        }
-        if !emit(decode_row_reading(table, rowid, &value, read)?)? {
+        };
+        if !emit(row)? {
             break;
         }
         valid = if reverse {
@@ -440,11 +447,15 @@ fn walk_index(
         (true, None) => c.last()?,
     };
     while valid {
-        let key = c.key()?;
-        if !reverse && hi.is_some_and(|h| key.as_slice() >= h) || reverse && key.as_slice() < lo {
+        let rowid = c.with_key(|key| -> Result<Option<i64>> {
+            if !reverse && hi.is_some_and(|h| key >= h) || reverse && key < lo {
+                return Ok(None);
+            }
+            index_key_rowid(index, key).map(Some)
+        })??;
+        let Some(rowid) = rowid else {
             break;
-        }
-        let rowid = index_key_rowid(index, &key)?;
+        };
         let row = fetch_row_reading(ctx.src, table, rowid, read)?.ok_or_else(|| {
             crate::error::Error::Corrupt(format!(
                 "index {} has an entry for row {rowid}, which {} does not have",
