@@ -466,7 +466,10 @@ fn fill_index(
     check_unique: bool,
 ) -> Result<()> {
     let mut keys = SortedKeys::default();
-    let plan = plan_scan(table, &[], None, &[]);
+    let mut plan = plan_scan(table, &[], None, &[]);
+    // Only the indexed columns are decoded.
+    let none_read = vec![false; table.columns.len()];
+    plan.read = Some(crate::plan::with_index_columns(none_read, [index]));
     scan(&ScanCtx::new(tx, &[]), &plan, &mut |row| {
         keys.push(index, &row, row_rowid(&row)?)?;
         Ok(true)

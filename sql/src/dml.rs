@@ -764,6 +764,12 @@ pub fn prepare_delete(
         None,
         nesting,
     )?;
+    // Without triggers nothing needs OLD: the rows are read for the WHERE
+    // clause and the index keys only (see `run_without_triggers`).
+    if triggers.is_empty() {
+        let indexes = t.indexes.iter().map(|i| &**i);
+        plan.read = Some(plan::with_index_columns(b.columns_read(&table), indexes));
+    }
     Ok(Prepared::Delete(PreparedDelete {
         target: t,
         plan,

@@ -240,6 +240,21 @@ pub fn force_hint(
     }
 }
 
+/// `read` (one flag per column of a table) with the columns of `indexes`
+/// set too: a [`ScanPlan::read`] for a statement that also computes index
+/// keys from the rows it scans.
+pub fn with_index_columns<'a>(
+    mut read: Vec<bool>,
+    indexes: impl IntoIterator<Item = &'a Index>,
+) -> Vec<bool> {
+    for c in indexes.into_iter().flat_map(|i| &i.columns) {
+        if let Some(r) = read.get_mut(*c) {
+            *r = true;
+        }
+    }
+    read
+}
+
 /// Splits a bound condition into its AND-ed parts.
 pub fn split_and(e: &BExpr) -> Vec<&BExpr> {
     match e {
