@@ -25,7 +25,7 @@
 //! assert_eq!(buf.push(".tables"), Some(Piece::Dot { text: ".tables".into(), line: 3 }));
 //! ```
 
-use walnut_sql::parse::{is_complete, split_statements};
+use walnut_sql::parse::{complete_statements, split_statements};
 
 /// Something ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +78,11 @@ impl LineBuffer {
         }
         self.pending.push_str(line);
         self.pending.push('\n');
-        if is_complete(&self.pending) {
+        let complete = complete_statements(&self.pending).map(|s| s.is_empty());
+        if let Some(only_comments) = complete {
             let text = std::mem::take(&mut self.pending);
-            if split_statements(&text).is_empty() {
-                return None; // only comments
+            if only_comments {
+                return None;
             }
             return Some(Piece::Sql {
                 text,

@@ -456,10 +456,26 @@ fn is_trigger(first: &[String]) -> bool {
 /// there is one). A string or comment left open runs to the end of the
 /// script, as in SQLite.
 pub fn split_statements(script: &str) -> Vec<StatementText<'_>> {
+    statements_of(script, scan(script).statements)
+}
+
+/// The statements of `script` if it ends with a complete one (see
+/// [`is_complete`]), else `None`: both answers from one scan, for a shell
+/// that asks after every line it reads.
+pub fn complete_statements(script: &str) -> Option<Vec<StatementText<'_>>> {
+    let scan = scan(script);
+    if scan.open || scan.unterminated {
+        return None;
+    }
+    Some(statements_of(script, scan.statements))
+}
+
+/// The texts of the statements at `ranges` of `script`, with their lines.
+fn statements_of(script: &str, ranges: Vec<(usize, usize)>) -> Vec<StatementText<'_>> {
     let mut out = Vec::new();
     // Lines are counted incrementally: (offset counted up to, its line).
     let (mut counted, mut line) = (0, 1);
-    for (start, end) in scan(script).statements {
+    for (start, end) in ranges {
         line += script
             .get(counted..start)
             .map_or(0, |s| s.matches('\n').count());
@@ -3215,6 +3231,18 @@ mod script_tests {
     #[test]
     fn is_complete_wants_a_final_semicolon_outside_strings_and_comments() {
         assert!(is_complete("SELECT 1;"));
+        assert_eq!(
+            complete_statements("SELECT 1; SELECT 2;").map(|v| v.len()),
+            Some(2)
+        );
+        assert_eq!(
+            complete_statements("SELECT 1; SELECT 2").map(|v| v.len()),
+            None
+        );
+        assert_eq!(
+            complete_statements("-- only a comment;\n").map(|v| v.len()),
+            Some(0)
+        );
         assert!(is_complete("SELECT 1; -- done"));
         assert!(is_complete("SELECT 1; /* done */ \n"));
         assert!(!is_complete("SELECT 1"));
