@@ -240,6 +240,32 @@ pub fn force_hint(
     }
 }
 
+/// Whether an index path reads its rows from the index entries alone
+/// (SQLite's covering index): every column the query reads is in the
+/// index, and each has an affinity under which the key gives back the
+/// stored value exactly. The key encoding (see [`crate::keycode`]) writes
+/// `3` and `3.0` alike; a column of INTEGER or NUMERIC affinity never
+/// holds an integral REAL (it is stored as an INTEGER), and one of TEXT
+/// affinity holds no numbers at all, so for those the decoded value is
+/// the stored one. REAL and BLOB (no) affinity columns are read from the
+/// table.
+pub fn covers(plan: &ScanPlan) -> bool {
+    let (Access::Index { index, .. }, Some(read)) = (&plan.access, &plan.read) else {
+        return false;
+    };
+    read.iter()
+        .zip(&plan.table.columns)
+        .enumerate()
+        .filter(|(_, (r, _))| **r)
+        .all(|(c, (_, column))| {
+            index.columns.contains(&c)
+                && matches!(
+                    column.affinity,
+                    Affinity::Integer | Affinity::Numeric | Affinity::Text
+                )
+        })
+}
+
 /// `read` (one flag per column of a table) with the columns of `indexes`
 /// set too: a [`ScanPlan::read`] for a statement that also computes index
 /// keys from the rows it scans.
@@ -670,8 +696,13 @@ pub fn describe(plan: &ScanPlan) -> String {
             high,
             ..
         } => {
+            let using = if covers(plan) {
+                "USING COVERING INDEX"
+            } else {
+                "USING INDEX"
+            };
             if eq.is_empty() && low.is_none() && high.is_none() {
-                return format!("SCAN {} USING INDEX {}", t.name, index.name);
+                return format!("SCAN {} {using} {}", t.name, index.name);
             }
             let mut parts: Vec<String> = eq
                 .iter()
@@ -682,7 +713,7 @@ pub fn describe(plan: &ScanPlan) -> String {
                 parts.extend(range_text(&col_name(c), low, high));
             }
             format!(
-                "SEARCH {} USING INDEX {} ({})",
+                "SEARCH {} {using} {} ({})",
                 t.name,
                 index.name,
                 parts.join(" AND ")

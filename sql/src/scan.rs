@@ -14,7 +14,7 @@ use crate::expr::Env;
 use crate::keycode;
 use crate::ops;
 use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
-use crate::rows::{self, decode_row_reading, index_key_rowid, prefix_successor, rowid_key};
+use crate::rows::{self, decode_row_reading, prefix_successor, rowid_key};
 use crate::run_cache::RunId;
 use crate::schema::{Index, Table};
 use crate::value::Value;
@@ -209,7 +209,12 @@ pub fn scan(
                     continue;
                 };
                 let range = (lo.as_slice(), hi.as_deref());
-                if !walk_index(ctx, table, read, index, range, *reverse, &mut emit)? {
+                let rows = if crate::plan::covers(plan) {
+                    RowsFrom::Index
+                } else {
+                    RowsFrom::Table(read)
+                };
+                if !walk_index(ctx, table, rows, index, range, *reverse, &mut emit)? {
                     break;
                 }
             }
@@ -428,18 +433,30 @@ fn index_range(
     Some((lo, hi))
 }
 
+/// Where an index walk gets its rows.
+#[derive(Clone, Copy)]
+enum RowsFrom<'a> {
+    /// From the table, by rowid, the columns marked decoded.
+    Table(Option<&'a [bool]>),
+    /// From the index entries: every column the query reads is in them
+    /// ([`crate::plan::covers`]); the others are NULL.
+    Index,
+}
+
 /// Walks index entries in [lo, hi), fetching each row. Returns false if
 /// the consumer stopped.
 fn walk_index(
     ctx: &ScanCtx<'_>,
     table: &Table,
-    read: Option<&[bool]>,
+    rows_from: RowsFrom<'_>,
     index: &Index,
     (lo, hi): (&[u8], Option<&[u8]>),
     reverse: bool,
     emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let tree = BTree::open(index.root);
+    let orders = rows::entry_orders(index);
+    let n = table.columns.len();
     let mut c = tree.cursor(ctx.src);
     let mut valid = match (reverse, hi) {
         (false, _) => c.seek_ge(lo)?,
@@ -447,21 +464,48 @@ fn walk_index(
         (true, None) => c.last()?,
     };
     while valid {
-        let rowid = c.with_key(|key| -> Result<Option<i64>> {
+        // The entry's values, the rowid last.
+        let entry = c.with_key(|key| -> Result<Option<Vec<Value>>> {
             if !reverse && hi.is_some_and(|h| key >= h) || reverse && key < lo {
                 return Ok(None);
             }
-            index_key_rowid(index, key).map(Some)
+            Ok(Some(keycode::decode(key, &orders)?.0))
         })??;
-        let Some(rowid) = rowid else {
+        let Some(mut entry) = entry else {
             break;
         };
-        let row = fetch_row_reading(ctx.src, table, rowid, read)?.ok_or_else(|| {
-            crate::error::Error::Corrupt(format!(
-                "index {} has an entry for row {rowid}, which {} does not have",
-                index.name, table.name
-            ))
-        })?;
+        let rowid = match entry.pop() {
+            Some(Value::Integer(r)) if entry.len() == index.columns.len() => r,
+            _ => {
+                return Err(crate::error::Error::Corrupt(format!(
+                    "index {} entry does not end with a rowid",
+                    index.name
+                )));
+            }
+        };
+        let row = match rows_from {
+            RowsFrom::Index => {
+                let mut row = vec![Value::Null; n + 1];
+                for (&col, v) in index.columns.iter().zip(entry) {
+                    if let Some(slot) = row.get_mut(col) {
+                        *slot = v;
+                    }
+                }
+                if let Some(a) = table.rowid_alias {
+                    row[a] = Value::Integer(rowid);
+                }
+                row[n] = Value::Integer(rowid);
+                row
+            }
+            RowsFrom::Table(read) => {
+                fetch_row_reading(ctx.src, table, rowid, read)?.ok_or_else(|| {
+                    crate::error::Error::Corrupt(format!(
+                        "index {} has an entry for row {rowid}, which {} does not have",
+                        index.name, table.name
+                    ))
+                })?
+            }
+        };
         if !emit(row)? {
             return Ok(false);
         }

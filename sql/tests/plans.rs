@@ -187,7 +187,7 @@ fn a_compound_plans_each_select_and_sorts_the_whole() {
     QUERY PLAN
     |--COMPOUND QUERY
     |  |--LEFT-MOST SUBQUERY
-    |  |  `--SEARCH t USING INDEX t_a (a=?)
+    |  |  `--SEARCH t USING COVERING INDEX t_a (a=?)
     |  |--UNION ALL
     |  |  `--SCAN t
     |  `--EXCEPT USING TEMP B-TREE
