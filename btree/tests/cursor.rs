@@ -75,6 +75,19 @@ fn assert_healthy<S: PageSource + ?Sized>(src: &S) {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// Commits nothing; checks that `tree`, as committed, is healthy and holds
+/// exactly `model`.
+fn assert_tree_is(pager: &Pager, tree: BTree, model: &BTreeMap<Vec<u8>, Vec<u8>>) {
+    let rx = pager.begin_read().expect("read");
+    assert_healthy(&rx);
+    let all: Vec<(Vec<u8>, Vec<u8>)> = tree
+        .iter(&rx)
+        .expect("iter")
+        .collect::<Result<_, _>>()
+        .expect("scan");
+    assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
+}
+
 fn corrupt_reason(e: BTreeError) -> (PageId, String) {
     match e {
         BTreeError::Corrupt { page, reason } => (page, reason),
@@ -409,15 +422,7 @@ fn delete_keys_removes_runs_and_leaves_a_sound_tree() {
         model.remove(&key(i));
     }
     tx.commit().expect("commit");
-    let rx = pager.begin_read().expect("read");
-    assert_healthy(&rx);
-    let all: Vec<(Vec<u8>, Vec<u8>)> = tree
-        .iter(&rx)
-        .expect("iter")
-        .collect::<Result<_, _>>()
-        .expect("scan");
-    assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
-    drop(rx);
+    assert_tree_is(&pager, tree, &model);
 
     // Unsorted: the rest of a range in reverse order.
     let tx = pager.begin_write().expect("begin");
@@ -427,15 +432,7 @@ fn delete_keys_removes_runs_and_leaves_a_sound_tree() {
         model.remove(&key(i));
     }
     tx.commit().expect("commit");
-    let rx = pager.begin_read().expect("read");
-    assert_healthy(&rx);
-    let all: Vec<(Vec<u8>, Vec<u8>)> = tree
-        .iter(&rx)
-        .expect("iter")
-        .collect::<Result<_, _>>()
-        .expect("scan");
-    assert_eq!(all, model.clone().into_iter().collect::<Vec<_>>());
-    drop(rx);
+    assert_tree_is(&pager, tree, &model);
 
     // Everything: the tree is its root again, every other page free.
     let tx = pager.begin_write().expect("begin");

@@ -405,6 +405,12 @@ fn range_terms(terms: &[Term], column: usize) -> (Option<&Term>, Option<&Term>) 
     (low, high)
 }
 
+/// The term a rowid lookup is made from: an equality, else an IN list.
+fn rowid_key_term(terms: &[Term], rowid: usize) -> Option<&Term> {
+    let on_rowid = |op: TermOp| terms.iter().find(|t| t.column == rowid && t.op == op);
+    on_rowid(TermOp::Eq).or_else(|| on_rowid(TermOp::In))
+}
+
 /// The AND of `conjuncts` but those in `covered` (`None`: nothing left).
 fn without(conjuncts: &[&BExpr], covered: &[usize]) -> Option<BExpr> {
     conjuncts
@@ -446,15 +452,7 @@ pub fn plan_scan(
             best = (rank, access);
         }
     };
-    if let Some(t) = terms
-        .iter()
-        .find(|t| t.column == rowid && t.op == TermOp::Eq)
-        .or_else(|| {
-            terms
-                .iter()
-                .find(|t| t.column == rowid && t.op == TermOp::In)
-        })
-    {
+    if let Some(t) = rowid_key_term(&terms, rowid) {
         consider(
             0.0,
             Access::Rowid {
@@ -530,15 +528,8 @@ pub fn plan_scan(
     }
     let mut access = best.1;
     let covered: Vec<usize> = match &access {
-        // The term the access path was made from, as chosen above.
-        Access::Rowid { .. } => terms
-            .iter()
-            .find(|t| t.column == rowid && t.op == TermOp::Eq)
-            .or_else(|| {
-                terms
-                    .iter()
-                    .find(|t| t.column == rowid && t.op == TermOp::In)
-            })
+        // The term the access path was made from.
+        Access::Rowid { .. } => rowid_key_term(&terms, rowid)
             .map(|t| t.conjunct)
             .into_iter()
             .collect(),

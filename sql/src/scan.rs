@@ -247,29 +247,25 @@ fn rowid_limits(
     high: &Option<Bound>,
 ) -> Result<Option<(Option<i64>, Option<i64>, bool)>> {
     let mut exact = true;
-    let lo = match low {
-        None => None,
-        Some(b) => {
+    // One end: `None` if nothing can be inside it, else its rowid (if any).
+    let mut end =
+        |b: &Option<Bound>, limit: fn(&Value, bool) -> Limit| -> Result<Option<Option<i64>>> {
+            let Some(b) = b else {
+                return Ok(Some(None));
+            };
             let v = bound_value(ctx, b)?;
             exact &= matches!(v, Value::Integer(_));
-            match rowid_low(&v, b.inclusive) {
-                Limit::Empty => return Ok(None),
-                Limit::Unbounded => None,
-                Limit::At(i) => Some(i),
-            }
-        }
+            Ok(match limit(&v, b.inclusive) {
+                Limit::Empty => None,
+                Limit::Unbounded => Some(None),
+                Limit::At(i) => Some(Some(i)),
+            })
+        };
+    let Some(lo) = end(low, rowid_low)? else {
+        return Ok(None);
     };
-    let hi = match high {
-        None => None,
-        Some(b) => {
-            let v = bound_value(ctx, b)?;
-            exact &= matches!(v, Value::Integer(_));
-            match rowid_high(&v, b.inclusive) {
-                Limit::Empty => return Ok(None),
-                Limit::Unbounded => None,
-                Limit::At(i) => Some(i),
-            }
-        }
+    let Some(hi) = end(high, rowid_high)? else {
+        return Ok(None);
     };
     Ok(Some((lo, hi, exact)))
 }
