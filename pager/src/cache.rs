@@ -12,7 +12,13 @@
 //! Reads from disk happen under the latch. That serialises misses, which a
 //! teaching database accepts in exchange for a protocol that is easy to
 //! check: a frame is never visible in the page table before its image is
-//! complete. Hits and the use of pinned pages do not hold the latch.
+//! complete. The use of pinned pages does not hold the latch, and neither
+//! does unpinning (see `pool`): a hit costs one latch acquisition, for the
+//! lookup and the pin.
+//!
+//! The hit and miss counters are bumped here with the latch held, so they
+//! use [`Counters::add_latched`] (a load and a store, not a locked
+//! read-modify-write: the latch already serialises every writer).
 
 use crate::error::{PageSource, PagerError, Result};
 use crate::page::{self, PageId};
@@ -24,10 +30,10 @@ impl Shared {
     /// Pins the frame holding `key`, loading it on a miss.
     pub(crate) fn fetch(&self, st: &mut PoolState, key: PageKey) -> Result<usize> {
         if let Some(f) = st.pin_if_present(key) {
-            Counters::add(&self.stats.hits, 1);
+            Counters::add_latched(st, &self.stats.hits, 1);
             return Ok(f);
         }
-        Counters::add(&self.stats.misses, 1);
+        Counters::add_latched(st, &self.stats.misses, 1);
         let f = self.free_frame(st)?;
         let state = {
             let mut buf = self.pool.frames[f]
@@ -35,7 +41,7 @@ impl Shared {
                 .ok_or(PagerError::PageBorrowed { page: key.page })?;
             self.load(key, &mut buf)?
         };
-        st.install(f, key, state);
+        st.install(f, key, state, false);
         Ok(f)
     }
 
@@ -48,7 +54,7 @@ impl Shared {
             self.spill(st, &[f])?;
         }
         if st.evict(f) {
-            Counters::add(&self.stats.evictions, 1);
+            Counters::add_latched(st, &self.stats.evictions, 1);
         }
         Ok(f)
     }
@@ -128,10 +134,9 @@ impl Shared {
         let first = self
             .wal
             .append(&mut io, base, &mut buf, &pages, 0, &self.stats)?;
-        let mut ws = self.wal.state.write();
         for (i, &(f, p)) in items.iter().enumerate() {
             let seq = first + i as u64;
-            ws.index.insert(p, seq);
+            st.wal_index.insert(p, seq);
             st.rekey(
                 f,
                 PageKey {

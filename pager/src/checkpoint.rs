@@ -58,12 +58,7 @@ impl Shared {
         };
         let oldest_reader = readers.snapshots.values().copied().min();
         let horizon = oldest_reader.unwrap_or(committed).min(committed);
-        let work = self
-            .wal
-            .state
-            .read()
-            .index
-            .newest_between(backfilled, horizon);
+        let work = st.wal_index.newest_between(backfilled, horizon);
         let mut report = CheckpointReport {
             wal_frames: committed - base,
             ..CheckpointReport::default()
@@ -122,14 +117,14 @@ impl Shared {
                     page: p,
                     version: PageVersion::Base,
                 };
-                if let Some(&f) = st.table.get(&base_key) {
+                if let Some(f) = st.frame_of(base_key) {
                     st.drop_or_detach(f);
                 }
                 let wal_key = PageKey {
                     page: p,
                     version: PageVersion::Wal(seq),
                 };
-                if let Some(&f) = st.table.get(&wal_key) {
+                if let Some(f) = st.frame_of(wal_key) {
                     st.metas[f].state = FrameState::Clean;
                 }
             }
@@ -160,12 +155,12 @@ impl Shared {
                 else {
                     continue;
                 };
-                if ws.index.lookup(p, committed) == Some(seq) {
+                if st.wal_index.lookup(p, committed) == Some(seq) {
                     let key = PageKey {
                         page: p,
                         version: PageVersion::Base,
                     };
-                    if let Some(&old) = st.table.get(&key) {
+                    if let Some(old) = st.frame_of(key) {
                         st.drop_or_detach(old);
                     }
                     st.rekey(f, key, FrameState::Clean);
@@ -173,6 +168,7 @@ impl Shared {
                     st.drop_or_detach(f);
                 }
             }
+            st.wal_index.clear();
             let keep = (2 * self.autocheckpoint() as u64).max(64);
             self.wal.reset(&mut io, &mut ws, keep)?;
             Counters::add(&self.stats.wal_resets, 1);

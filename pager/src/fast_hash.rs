@@ -1,8 +1,10 @@
 //! A fast hasher for the pager's own small integer keys.
 //!
-//! The buffer pool's page table and the WAL index are hash maps keyed by
-//! page numbers (and versions), looked up on every page access. The
-//! standard library's default hasher, SipHash, is built to resist
+//! The WAL index is a hash map keyed by page numbers, looked up on page
+//! accesses while the WAL holds frames, and the active readers are a map
+//! keyed by reader id. (The buffer pool's page table, once such a map too,
+//! is now a table of its own: see `page_table`.) The standard library's
+//! default hasher, SipHash, is built to resist
 //! attackers who choose keys, and costs accordingly; these keys come from
 //! the pager itself, never from a user, so a multiply-and-rotate hash in
 //! the style of rustc's `FxHasher` is enough. (The profile of point

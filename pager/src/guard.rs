@@ -3,7 +3,8 @@
 //! A guard is the only way to touch a page. Creating one pins the frame
 //! (so CLOCK will not evict it) and locks its buffer; dropping it releases
 //! the lock and then the pin, in that order, so that the frame is never
-//! unpinned while its bytes are still in use. There is no `unpin` call to
+//! unpinned while its bytes are still in use. Dropping a guard does not
+//! take the pool latch: the pin count is an atomic (see `pool`). There is no `unpin` call to
 //! forget: the borrow checker ends every guard before the transaction it
 //! came from can commit or roll back.
 //!

@@ -10,7 +10,8 @@
 //!                  |                        |
 //!                  v                        v
 //!   +---------------------------------------------------------+
-//!   |  buffer pool: frames, page table, CLOCK, RAII guards     |  pool.rs, guard.rs, cache.rs
+//!   |  buffer pool: frames, page table, CLOCK, RAII guards     |  pool.rs, page_table.rs,
+//!   |  (and, under the same latch, the WAL index)              |  guard.rs, cache.rs
 //!   +---------------------------------------------------------+
 //!         | miss: read            | spill / commit: append
 //!         v                       v
@@ -27,7 +28,8 @@
 //! * [`page`]: the page format (24-byte header with CRC32, page id, LSN);
 //!   [`header`]: the header page.
 //! * [`vfs`]: the file seam and the simulated, crashable disk.
-//! * `pool`/`guard`/`cache`: frames, CLOCK, pins, spills.
+//! * `pool`/`page_table`/`guard`/`cache`: frames, the page table, CLOCK,
+//!   pins, spills.
 //! * `wal`: the log format, the checksum chain, recovery, the index.
 //! * `read_txn`/`write_txn`/`freelist`/`checkpoint`: transactions.
 //!
@@ -62,6 +64,7 @@ mod freelist;
 mod guard;
 pub mod header;
 pub mod page;
+mod page_table;
 mod pager;
 mod pool;
 mod read_txn;

@@ -29,6 +29,7 @@
 
 use crate::error::PageSource;
 use crate::error::{PagerError, Result};
+use crate::fast_hash::FastMap;
 use crate::header::{self, DbHeader, HEADER_FIELDS_END};
 use crate::page::{self, PageId};
 use crate::pool::{BufferPool, PoolSnapshot};
@@ -39,7 +40,6 @@ use crate::wal::recovery::{FrameInfo, RecoveryReport};
 use crate::wal::{Wal, format::WalHeader};
 use crate::write_txn::WriteTxn;
 use parking_lot::{Condvar, Mutex};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -207,7 +207,7 @@ pub(crate) struct Shared {
 #[derive(Debug, Default)]
 pub(crate) struct Readers {
     next_id: u64,
-    pub snapshots: HashMap<u64, u64>,
+    pub snapshots: FastMap<u64, u64>,
 }
 
 impl Pager {
@@ -279,7 +279,7 @@ impl Pager {
             }
         };
         let page_size = base_header.page_size;
-        let (wal, scan) = Wal::open(
+        let (wal, scan, wal_index) = Wal::open(
             vfs.as_ref(),
             &wal_path,
             page_size,
@@ -290,7 +290,7 @@ impl Pager {
             db,
             vfs,
             page_size,
-            pool: BufferPool::new(options.pool_frames, page_size as usize),
+            pool: BufferPool::new(options.pool_frames, page_size as usize, wal_index),
             wal,
             stats: Counters::default(),
             synchronous: AtomicU8::new(options.synchronous.to_u8()),
@@ -304,8 +304,9 @@ impl Pager {
             abandoned: AtomicBool::new(false),
         });
         let page1_committed = {
-            let ws = shared.wal.state.read();
-            ws.index.lookup(1, ws.committed).is_some()
+            let st = shared.pool.latch();
+            let committed = shared.wal.state.read().committed;
+            st.wal_index.lookup(1, committed).is_some()
         };
         if let Some(e) = base_page1_error
             && !page1_committed
@@ -334,9 +335,10 @@ impl Pager {
         if header.page_count <= in_file {
             return Ok(());
         }
-        let ws = self.shared.wal.state.read();
+        let st = self.shared.pool.latch();
+        let committed = self.shared.wal.state.read().committed;
         for p in in_file + 1..=header.page_count {
-            if ws.index.lookup(p, ws.committed).is_none() {
+            if st.wal_index.lookup(p, committed).is_none() {
                 return Err(PagerError::Truncated {
                     path: self.shared.path.clone(),
                     len,
@@ -410,7 +412,9 @@ impl Pager {
 
     /// The WAL's header, marks and readers.
     pub fn wal_status(&self) -> WalStatus {
-        // Lock order as everywhere: readers, then the WAL's io, then state.
+        // Lock order as everywhere: the pool latch (for the index),
+        // readers, then the WAL's io, then state.
+        let st = self.shared.pool.latch();
         let readers = self.shared.readers.lock();
         let io = self.shared.wal.io.lock();
         let ws = self.shared.wal.state.read();
@@ -426,7 +430,7 @@ impl Pager {
             written_frames: io.tail - ws.base,
             backfilled_frames: ws.backfilled.saturating_sub(ws.base),
             reader_snapshots,
-            pages_in_wal: ws.index.pages(),
+            pages_in_wal: st.wal_index.pages(),
         }
     }
 
@@ -551,13 +555,20 @@ impl Shared {
         self.writer_done.notify_one();
     }
 
-    pub(crate) fn register_reader(&self) -> (u64, u64) {
+    /// Registers a reader: its id, its snapshot (the last commit), and
+    /// whether the WAL held no committed frame then (the snapshot is the
+    /// generation's base), in which case no frame the reader may see will
+    /// ever be in the WAL: frames appended later lie beyond its snapshot.
+    pub(crate) fn register_reader(&self) -> (u64, u64, bool) {
         let mut readers = self.readers.lock();
-        let snapshot = self.wal.state.read().committed;
+        let (snapshot, wal_free) = {
+            let ws = self.wal.state.read();
+            (ws.committed, ws.committed <= ws.base)
+        };
         readers.next_id += 1;
         let id = readers.next_id;
         readers.snapshots.insert(id, snapshot);
-        (id, snapshot)
+        (id, snapshot, wal_free)
     }
 
     pub(crate) fn unregister_reader(&self, id: u64) {
@@ -578,6 +589,7 @@ impl Shared {
             header.encode(image);
             page::seal(image, 1, header.change_counter);
         }
+        let mut st = self.pool.latch();
         let mut io = self.wal.io.lock();
         let base = self.wal.state.read().base;
         let first = self
@@ -591,7 +603,7 @@ impl Shared {
         }
         io.committed_chain = io.chain;
         let mut ws = self.wal.state.write();
-        ws.index.insert(1, first);
+        st.wal_index.insert(1, first);
         ws.committed = io.tail;
         Counters::add(&self.stats.commits, 1);
         Ok(())

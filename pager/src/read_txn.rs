@@ -7,6 +7,27 @@
 //! what it sees: commits append frames beyond its mark, and checkpoints
 //! never copy a frame newer than the oldest active snapshot into the main
 //! file (see [`crate::checkpoint`]).
+//!
+//! ## Fetching a page
+//!
+//! A fetch takes the pool latch once: under it, it finds the version the
+//! snapshot needs (the WAL index, also under the latch) and pins the frame
+//! holding it, loading it on a miss. Holding the latch across both steps is
+//! what keeps a checkpoint from resetting the WAL between them. The guard
+//! returned unpins without the latch.
+//!
+//! A reader whose snapshot is the base of the WAL's current generation
+//! (nothing was committed to the WAL when it began, e.g. right after a
+//! checkpoint reset it) skips the WAL index: every page it may read is the
+//! main file's version, and stays so while it lives. No frame at or below
+//! its snapshot exists (frames appended later get higher sequence numbers,
+//! a rollback removes only frames beyond the last commit, and a reset
+//! removes all of them), and a checkpoint copies only frames at or below
+//! the oldest active snapshot into the main file, so none while this reader
+//! is active. Pool hits stay correct for the same reason: a cached
+//! main-file image is dropped whenever a checkpoint overwrites that page,
+//! and frames are re-keyed as main-file versions only at a reset, which
+//! waits until every active snapshot is the last commit.
 
 use crate::error::{PageSource, PagerError, Result};
 use crate::guard::PageRef;
@@ -25,16 +46,20 @@ pub struct ReadTxn {
     shared: Arc<Shared>,
     id: u64,
     snapshot: u64,
+    /// No WAL frame is visible to this snapshot, ever (see the module
+    /// doc): every page is its main-file version.
+    wal_free: bool,
     header: DbHeader,
 }
 
 impl ReadTxn {
     pub(crate) fn begin(shared: Arc<Shared>) -> Result<ReadTxn> {
-        let (id, snapshot) = shared.register_reader();
+        let (id, snapshot, wal_free) = shared.register_reader();
         let mut txn = ReadTxn {
             shared,
             id,
             snapshot,
+            wal_free,
             header: DbHeader::new(0),
         };
         txn.header = {
@@ -85,11 +110,9 @@ impl ReadTxn {
         let mut data = vec![0u8; sh.page_size as usize];
         // The pool latch keeps a checkpoint from resetting the WAL between
         // the lookup and the read (as in `fetch`).
-        let _latch = sh.pool.latch();
-        let (seq, base) = {
-            let ws = sh.wal.state.read();
-            (ws.index.lookup(id, self.snapshot), ws.base)
-        };
+        let latch = sh.pool.latch();
+        let seq = latch.wal_index.lookup(id, self.snapshot);
+        let base = sh.wal.state.read().base;
         let source = match seq {
             Some(seq) => {
                 let frame = seq - base;
@@ -124,9 +147,13 @@ impl ReadTxn {
             // holds the latch) cannot reset the WAL between the lookup and
             // the load.
             let mut st = sh.pool.latch();
-            let version = match sh.wal.state.read().index.lookup(id, self.snapshot) {
-                Some(seq) => PageVersion::Wal(seq),
-                None => PageVersion::Base,
+            let version = if self.wal_free {
+                PageVersion::Base
+            } else {
+                match st.wal_index.lookup(id, self.snapshot) {
+                    Some(seq) => PageVersion::Wal(seq),
+                    None => PageVersion::Base,
+                }
             };
             sh.fetch(&mut st, PageKey { page: id, version })?
         };

@@ -213,8 +213,8 @@ impl WriteTxn {
                 .map(|data| Before::Image(data.to_vec().into_boxed_slice()))
                 .ok_or(PagerError::PageBorrowed { page: id })
         };
-        let before = match st.table.get(&private) {
-            Some(&f) => copy(f)?,
+        let before = match st.frame_of(private) {
+            Some(f) => copy(f)?,
             // Private at the savepoint, then spilled past the mark: the
             // rewind forgets that frame, so its image is copied too.
             None => match self.current_key(st, id) {
@@ -224,7 +224,7 @@ impl WriteTxn {
                 } if seq > top.tail => {
                     let f = self.shared.fetch(st, key)?;
                     let before = copy(f);
-                    st.metas[f].pins -= 1;
+                    st.unpin(f);
                     before?
                 }
                 _ => Before::OnDisk,
@@ -249,7 +249,7 @@ impl WriteTxn {
                 Before::OnDisk => None,
             })
             .collect();
-        let spilled_after = sh.wal.state.read().index.newest_between(tail, u64::MAX);
+        let spilled_after = st.wal_index.newest_between(tail, u64::MAX);
         for (id, seq) in spilled_after {
             if logged.contains_key(&id) {
                 continue;
@@ -265,7 +265,7 @@ impl WriteTxn {
                     let image = sh.pool.frames[f]
                         .try_read()
                         .map(|data| data.to_vec().into_boxed_slice());
-                    st.metas[f].pins -= 1;
+                    st.unpin(f);
                     image.ok_or(PagerError::PageBorrowed { page: id })?
                 }
                 None => {
@@ -292,14 +292,14 @@ impl WriteTxn {
                 Some(f) => f,
                 None => {
                     let f = sh.free_frame(&mut st)?;
-                    st.install(f, private, FrameState::Private);
+                    st.install(f, private, FrameState::Private, true);
                     f
                 }
             };
             let written = sh.pool.frames[f].try_write().map(|mut to| {
                 to.copy_from_slice(&image);
             });
-            st.metas[f].pins -= 1;
+            st.unpin(f);
             written.ok_or(PagerError::PageBorrowed { page: id })?;
         }
         Ok(())
@@ -349,11 +349,11 @@ impl WriteTxn {
             page: id,
             version: PageVersion::Private,
         };
-        if st.table.contains_key(&private) {
+        if st.table.contains(private) {
             return private;
         }
         // The writer sees past the committed mark: its own spilled frames.
-        let version = match self.shared.wal.state.read().index.lookup(id, u64::MAX) {
+        let version = match st.wal_index.lookup(id, u64::MAX) {
             Some(seq) => PageVersion::Wal(seq),
             None => PageVersion::Base,
         };
@@ -373,7 +373,7 @@ impl WriteTxn {
             page: id,
             version: PageVersion::Private,
         };
-        if st.metas[src].state == FrameState::Spilled && st.metas[src].pins == 1 {
+        if st.metas[src].state == FrameState::Spilled && st.pins(src) == 1 {
             // Our own spilled copy, used by nobody else: take it back.
             st.rekey(src, private, FrameState::Private);
             return Ok(src);
@@ -381,7 +381,7 @@ impl WriteTxn {
         let dst = match sh.free_frame(st) {
             Ok(f) => f,
             Err(e) => {
-                st.metas[src].pins -= 1;
+                st.unpin(src);
                 return Err(e);
             }
         };
@@ -395,11 +395,11 @@ impl WriteTxn {
             }
             _ => false,
         };
-        st.metas[src].pins -= 1;
+        st.unpin(src);
         if !copied {
             return Err(PagerError::PageBorrowed { page: id });
         }
-        st.install(dst, private, FrameState::Private);
+        st.install(dst, private, FrameState::Private, true);
         Ok(dst)
     }
 
@@ -418,7 +418,7 @@ impl WriteTxn {
                 Some(f) => f,
                 None => {
                     let f = sh.free_frame(&mut st)?;
-                    st.install(f, private, FrameState::Private);
+                    st.install(f, private, FrameState::Private, true);
                     f
                 }
             };
@@ -618,9 +618,10 @@ impl WriteTxn {
         let mut st = sh.pool.latch();
         let mut ws = sh.wal.state.write();
         for (i, &p) in pages.iter().enumerate() {
-            ws.index.insert(p, first + i as u64);
+            st.wal_index.insert(p, first + i as u64);
         }
         ws.committed = tail;
+        drop(ws);
         for (i, (&f, &p)) in frames.iter().zip(&pages).enumerate() {
             let still_ours = st.metas[f].state == FrameState::Committing
                 && st.metas[f].key
@@ -641,7 +642,7 @@ impl WriteTxn {
                 Some(PageKey {
                     page,
                     version: PageVersion::Wal(seq),
-                }) => ws.index.lookup(page, u64::MAX) == Some(seq),
+                }) => st.wal_index.lookup(page, u64::MAX) == Some(seq),
                 _ => false,
             };
             if newest {
@@ -695,10 +696,9 @@ impl Shared {
         drop_private: impl Fn(PageId) -> bool,
     ) {
         let mut io = self.wal.io.lock();
-        let mut ws = self.wal.state.write();
         let (tail, chain) = match chain {
             Some(c) => (tail, c),
-            None => (ws.committed, io.committed_chain),
+            None => (self.wal.state.read().committed, io.committed_chain),
         };
         for f in 0..st.metas.len() {
             let m = &st.metas[f];
@@ -719,6 +719,6 @@ impl Shared {
         }
         io.tail = tail;
         io.chain = chain;
-        ws.index.truncate_after(tail);
+        st.wal_index.truncate_after(tail);
     }
 }

@@ -11,6 +11,14 @@
 //! could see.
 //!
 //! The index lives in memory only. Recovery rebuilds it from the WAL on open.
+//! It is kept under the pool latch (see `pool`), not under the WAL's own
+//! state lock.
+//!
+//! Most of the time most pages have no frame (and right after a checkpoint
+//! resets the WAL, none has): [`WalIndex::lookup`] answers that from the
+//! map's emptiness, or from one probe of a map keyed by page number. A
+//! reader whose snapshot predates every frame in the WAL does not ask at
+//! all (see `read_txn`).
 
 use crate::fast_hash::FastMap;
 use crate::page::PageId;
@@ -29,7 +37,11 @@ impl WalIndex {
     }
 
     /// The newest frame of `page` with sequence `<= upto`.
+    #[inline]
     pub fn lookup(&self, page: PageId, upto: u64) -> Option<u64> {
+        if self.map.is_empty() {
+            return None;
+        }
         let seqs = self.map.get(&page)?;
         let n = seqs.partition_point(|&s| s <= upto);
         n.checked_sub(1).map(|i| seqs[i])

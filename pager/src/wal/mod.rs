@@ -39,9 +39,13 @@
 //! ## Locks
 //!
 //! [`Wal::io`] serialises appends (the tail, the checksum chain). [`Wal::state`]
-//! holds what readers need (the index, the committed mark) and is held only
-//! briefly, never across I/O, so readers never wait for an fsync. The order
-//! is always pool latch, then `io`, then `state`.
+//! holds the marks readers and checkpoints need (the committed mark, the
+//! generation's base, the backfill mark) and is held only briefly, never
+//! across I/O, so readers never wait for an fsync. The [`index`] is not
+//! here: it lives under the pool latch (see `pool`), because every lookup
+//! in it is followed by a fetch from the pool that a checkpoint's reset must
+//! not come between, and so a reader's page fetch takes one lock, not two.
+//! The order is always pool latch, then `io`, then `state`.
 
 pub(crate) mod format;
 pub(crate) mod index;
@@ -89,11 +93,9 @@ pub(crate) struct WalIo {
     pub mark_in_doubt: Option<u64>,
 }
 
-/// The read side of the WAL.
+/// The read side of the WAL (the index is under the pool latch).
 #[derive(Debug)]
 pub(crate) struct WalState {
-    /// page -> frames.
-    pub index: WalIndex,
     /// Sequence number of frame 0 of the current generation.
     pub base: u64,
     /// Sequence of the last commit frame.
@@ -118,8 +120,15 @@ impl Wal {
     /// Opens (or creates) the WAL beside a database and recovers it.
     /// `seed` (the main file's change counter) makes a new WAL's salts
     /// differ from any earlier WAL's, and tells whether a WAL with a
-    /// damaged header held commits the main file lacks.
-    pub fn open(vfs: &dyn Vfs, path: &Path, page_size: u32, seed: u64) -> Result<(Wal, WalScan)> {
+    /// damaged header held commits the main file lacks. Returns the WAL,
+    /// what recovery found, and the index of the recovered frames (which
+    /// the pool keeps, under its latch).
+    pub fn open(
+        vfs: &dyn Vfs,
+        path: &Path,
+        page_size: u32,
+        seed: u64,
+    ) -> Result<(Wal, WalScan, WalIndex)> {
         let file = vfs
             .open(path, OpenMode::CreateIfMissing)
             .map_err(|e| PagerError::io(path, "opening the WAL", e))?;
@@ -223,14 +232,13 @@ impl Wal {
                 mark_in_doubt: None,
             }),
             state: RwLock::new(WalState {
-                index,
                 base: 0,
                 committed: tail,
                 backfilled: 0,
                 header,
             }),
         };
-        Ok((wal, scan))
+        Ok((wal, scan, index))
     }
 
     /// Size of one frame on disk.
@@ -366,8 +374,9 @@ impl Wal {
             .map_err(|e| PagerError::io(&self.path, format!("reading WAL frame {frame}"), e))
     }
 
-    /// Starts a new generation: new salts, frame numbering from 1, empty
-    /// index. The caller guarantees that the main file holds every
+    /// Starts a new generation: new salts, frame numbering from 1. The
+    /// caller empties the index (under the pool latch, which it holds)
+    /// and guarantees that the main file holds every
     /// committed frame and that nobody needs the old ones.
     ///
     /// The file keeps its length (overwriting old frames is cheaper than
@@ -402,7 +411,6 @@ impl Wal {
         io.committed_chain = header.checksum;
         st.base = st.committed;
         st.backfilled = st.committed;
-        st.index.clear();
         st.header = header;
         let len = self
             .file

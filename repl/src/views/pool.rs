@@ -13,7 +13,9 @@
 //! * **pins**: how many page guards are using the frame right now. A
 //!   pinned frame is never evicted. At the prompt every count is 0: pins
 //!   last only while a statement runs.
-//! * **ref**: the CLOCK reference bit, set each time the frame is used.
+//! * **ref**: the CLOCK reference bit, set each time the frame is used
+//!   again: a page just read from disk starts with it clear, so a page
+//!   used only once is the first to go.
 //! * **state**: `clean` (same bytes as the main file), `dirty` (committed,
 //!   but only in the WAL until a checkpoint copies it), `private` (the
 //!   writer's uncommitted copy), `spilled` (a private copy also written to
