@@ -35,6 +35,14 @@
 //! which every statement of the session sees with the main schema, and
 //! which change without touching the file (no write transaction).
 //!
+//! A prepared [`Statement`] keeps the plan of its last run (a query plan,
+//! or an INSERT, UPDATE or DELETE prepared) together with the schema it
+//! was made from, and runs it again as long as the session's schema is
+//! that same `Arc`: any DDL, here or in another session, or a change of
+//! the session's TEMP objects makes a new schema and so a new plan. What a
+//! plan computes during a run (an uncorrelated subquery's rows, a hash
+//! join's buckets) lives for that run only ([`crate::run_cache`]).
+//!
 //! # Example
 //!
 //! ```
