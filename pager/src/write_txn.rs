@@ -93,9 +93,17 @@ pub struct WriteTxn {
     pub(crate) shared: Arc<Shared>,
     page_count: Cell<u32>,
     savepoints: RefCell<Vec<SavepointMark>>,
+    /// Buffers of undo images no savepoint needs any more, reused for the
+    /// next copies: every SQL statement takes a savepoint and copies the
+    /// first private page it changes, so a bulk load of one-row INSERTs
+    /// would otherwise allocate and free a page-sized buffer per row.
+    spare_images: RefCell<Vec<Box<[u8]>>>,
     next_savepoint: u64,
     finished: bool,
 }
+
+/// How many spare image buffers a write transaction keeps at most.
+const MAX_SPARE_IMAGES: usize = 16;
 
 /// An open savepoint and its undo log.
 #[derive(Debug)]
@@ -145,6 +153,7 @@ impl WriteTxn {
             shared,
             page_count: Cell::new(0),
             savepoints: RefCell::new(Vec::new()),
+            spare_images: RefCell::new(Vec::new()),
             next_savepoint: 0,
             finished: false,
         };
@@ -208,10 +217,18 @@ impl WriteTxn {
             version: PageVersion::Private,
         };
         let copy = |f: usize| {
-            self.shared.pool.frames[f]
+            let data = self.shared.pool.frames[f]
                 .try_read()
-                .map(|data| Before::Image(data.to_vec().into_boxed_slice()))
-                .ok_or(PagerError::PageBorrowed { page: id })
+                .ok_or(PagerError::PageBorrowed { page: id })?;
+            let spare = self.spare_images.borrow_mut().pop();
+            let image = match spare {
+                Some(mut buf) if buf.len() == data.len() => {
+                    buf.copy_from_slice(&data);
+                    buf
+                }
+                _ => data.to_vec().into_boxed_slice(),
+            };
+            Ok(Before::Image(image))
         };
         let before = match st.frame_of(private) {
             Some(f) => copy(f)?,
@@ -502,14 +519,33 @@ impl WriteTxn {
             .position(|m| m.id == sp.id)
             .ok_or(PagerError::NoSuchSavepoint(sp.id))?;
         let released = savepoints.split_off(i);
-        if let Some(prev) = savepoints.last_mut() {
-            for mark in released {
-                for (id, before) in mark.undo {
-                    prev.undo.entry(id).or_insert(before);
-                }
+        let mut prev = savepoints.last_mut();
+        for mark in released {
+            for (id, before) in mark.undo {
+                // The older savepoint keeps its own image of a page, if it
+                // has one; an image nobody needs is a spare buffer.
+                let unneeded = match prev.as_deref_mut() {
+                    Some(p) => match p.undo.entry(id) {
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(before);
+                            continue;
+                        }
+                        std::collections::btree_map::Entry::Occupied(_) => before,
+                    },
+                    None => before,
+                };
+                self.recycle(unneeded);
             }
         }
         Ok(())
+    }
+
+    /// Keeps the buffer of an undo image no savepoint needs any more.
+    fn recycle(&self, before: Before) {
+        let mut spare = self.spare_images.borrow_mut();
+        if let (Before::Image(buf), true) = (before, spare.len() < MAX_SPARE_IMAGES) {
+            spare.push(buf);
+        }
     }
 
     /// How many page images the open savepoints hold (for tests and views).

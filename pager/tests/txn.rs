@@ -325,3 +325,45 @@ fn a_savepoint_writes_nothing_and_its_rollback_keeps_earlier_work_spilled_past_i
         assert_eq!(first_byte(&pager, id), 1, "page {id} after reopening");
     }
 }
+
+#[test]
+fn statement_after_statement_each_savepoint_restores_its_own_image() {
+    // One savepoint per statement, each changing the same private page:
+    // the images of released savepoints are spare buffers for the next
+    // ones, and a rollback must restore the page as it was at *its*
+    // savepoint, never an older image left in a reused buffer.
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 3, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    for statement in 2u8..40 {
+        let sp = tx.savepoint().expect("savepoint");
+        tx.page_mut(ids[0])
+            .expect("write")
+            .body_mut()
+            .fill(statement);
+        tx.page_mut(ids[1]).expect("write").body_mut()[0] = statement;
+        if statement % 5 == 0 {
+            // This statement fails: its changes go, the last one's stay.
+            tx.page_mut(ids[0]).expect("write").body_mut().fill(0xEE);
+            tx.rollback_to(&sp).expect("rollback to");
+            let body = tx.page(ids[0]).expect("page").body().to_vec();
+            assert!(
+                body.iter().all(|&b| b == statement - 1),
+                "statement {statement}: page restored to {:?}..",
+                &body[..4]
+            );
+            assert_eq!(tx.page(ids[1]).expect("page").body()[0], statement - 1);
+            // Run it again, successfully this time.
+            tx.page_mut(ids[0])
+                .expect("write")
+                .body_mut()
+                .fill(statement);
+            tx.page_mut(ids[1]).expect("write").body_mut()[0] = statement;
+        }
+        tx.release(sp).expect("release");
+    }
+    tx.commit().expect("commit");
+    assert_eq!(first_byte(&pager, ids[0]), 39);
+    assert_eq!(first_byte(&pager, ids[1]), 39);
+}
