@@ -161,7 +161,7 @@ impl<'a, const N: usize> From<&'a [(&'a str, Value); N]> for Params<'a> {
 /// A query's result: column names and rows of typed values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rows {
-    columns: Vec<String>,
+    columns: Arc<[String]>,
     rows: std::collections::VecDeque<Vec<Value>>,
     changes: u64,
 }
@@ -263,8 +263,9 @@ type KeptPlan = (Arc<Schema>, Planned);
 
 /// What a statement keeps between runs.
 enum Planned {
-    /// A SELECT's plan.
-    Query(Box<compound::QueryPlan>),
+    /// A SELECT's plan, and its result column names (shared with every
+    /// `Rows` it returns).
+    Query(Box<compound::QueryPlan>, Arc<[String]>),
     /// An INSERT, UPDATE or DELETE, prepared.
     Change(Box<dml::Prepared>),
 }
@@ -562,20 +563,21 @@ impl Session {
                 }
             }
             Ast::Select(s) => self.with_read(&mut txn, |_, src, schema| {
-                let p = match kept.take() {
-                    Some((planned_for, Planned::Query(p))) if Arc::ptr_eq(&planned_for, schema) => {
-                        p
+                let (p, columns) = match kept.take() {
+                    Some((planned_for, Planned::Query(p, columns)))
+                        if Arc::ptr_eq(&planned_for, schema) =>
+                    {
+                        (p, columns)
                     }
-                    _ => Box::new(compound::plan_query(
-                        schema,
-                        s,
-                        &slots,
-                        parsed.index_hint.as_ref(),
-                    )?),
+                    _ => {
+                        let p =
+                            compound::plan_query(schema, s, &slots, parsed.index_hint.as_ref())?;
+                        let columns: Arc<[String]> = p.columns().into();
+                        (Box::new(p), columns)
+                    }
                 };
                 let rows = compound::run_query(&ScanCtx::new(src, &params), &p);
-                let columns = p.columns().to_vec();
-                *kept = Some((schema.clone(), Planned::Query(p)));
+                *kept = Some((schema.clone(), Planned::Query(p, columns.clone())));
                 Ok(rows_of(columns, rows?, 0))
             }),
             Ast::Explain(inner) => self.with_read(&mut txn, |_, _, schema| {
@@ -929,9 +931,9 @@ fn empty() -> Rows {
     rows_of(Vec::new(), Vec::new(), 0)
 }
 
-fn rows_of(columns: Vec<String>, rows: Vec<Vec<Value>>, changes: u64) -> Rows {
+fn rows_of(columns: impl Into<Arc<[String]>>, rows: Vec<Vec<Value>>, changes: u64) -> Rows {
     Rows {
-        columns,
+        columns: columns.into(),
         rows: rows.into(),
         changes,
     }
