@@ -993,10 +993,7 @@ fn write_statement(
             schema: qualifier,
             if_exists,
         } => {
-            let written = match qualifier {
-                Some(q) => format!("{}.{name}", q.sql()),
-                None => name.clone(),
-            };
+            let written = as_written(*qualifier, name);
             ddl::drop_view(tx, schema, name, &written, *if_exists).map(|_| 0)
         }
         Ast::CreateTrigger(ct) => trigger::create_trigger(tx, schema, ct, text).map(|_| 0),
@@ -1005,10 +1002,7 @@ fn write_statement(
             schema: qualifier,
             if_exists,
         } => {
-            let written = match qualifier {
-                Some(q) => format!("{}.{name}", q.sql()),
-                None => name.clone(),
-            };
+            let written = as_written(*qualifier, name);
             trigger::drop_trigger(tx, schema, name, &written, *if_exists).map(|_| 0)
         }
         Ast::DropIndex { name, if_exists } => {
@@ -1027,6 +1021,15 @@ fn write_statement(
         }
         Ast::Reindex(name) => ddl::reindex(tx, schema, name.as_deref()).map(|_| 0),
         other => Err(Error::Invalid(format!("cannot run {other:?} as a write"))),
+    }
+}
+
+/// A dropped object's name as the statement wrote it (qualified or not),
+/// for the error that it does not exist.
+fn as_written(qualifier: Option<SchemaName>, name: &str) -> String {
+    match qualifier {
+        Some(q) => format!("{}.{name}", q.sql()),
+        None => name.to_string(),
     }
 }
 

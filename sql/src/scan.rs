@@ -79,17 +79,13 @@ pub fn scan(
     let read = plan.read.as_deref();
     // A rowid range's ends, evaluated once; whether they are exact decides
     // whether the conditions they stand for need checking again.
-    let rowid_range = match &plan.access {
+    let (rowid_range, exact_keys) = match &plan.access {
+        Access::Rowid { .. } => (None, true),
         Access::RowidRange { low, high, .. } => match rowid_limits(ctx, low, high)? {
-            Some(limits) => Some(limits),
+            Some((lo, hi, exact)) => (Some((lo, hi)), exact),
             None => return Ok(()),
         },
-        _ => None,
-    };
-    let exact_keys = match &plan.access {
-        Access::Rowid { .. } => true,
-        Access::RowidRange { .. } => rowid_range.is_some_and(|(_, _, exact)| exact),
-        _ => false,
+        _ => (None, false),
     };
     let filter = match &plan.residual {
         Some(residual) if exact_keys => residual.as_ref(),
@@ -159,7 +155,7 @@ pub fn scan(
         }
         Access::RowidRange { reverse, .. } => {
             let (lo, hi) = match rowid_range {
-                Some((lo, hi, _)) => (lo, hi),
+                Some(limits) => limits,
                 None => return Ok(()),
             };
             walk_table(ctx, table, read, lo, hi, *reverse, &mut emit)

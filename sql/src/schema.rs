@@ -764,37 +764,41 @@ impl Schema {
                 ),
             ));
         }
-        for v in self.views.values() {
-            objects.push((
-                v.created,
-                false,
-                v.name.clone(),
-                master_row(
-                    "view",
-                    v.name.clone(),
-                    v.name.clone(),
-                    0,
-                    Some(v.sql.clone()),
-                ),
-            ));
-        }
-        for t in self.triggers.values() {
-            objects.push((
-                t.created,
-                false,
-                t.name.clone(),
-                master_row(
-                    "trigger",
-                    t.name.clone(),
-                    t.table.clone(),
-                    0,
-                    Some(t.sql.clone()),
-                ),
-            ));
+        for (created, name, row) in view_and_trigger_rows(&self.views, &self.triggers) {
+            objects.push((created, false, name, row));
         }
         objects.sort_by(|a, b| (a.0, a.1, a.2.len(), &a.2).cmp(&(b.0, b.1, b.2.len(), &b.2)));
         objects.into_iter().map(|o| o.3).collect()
     }
+}
+
+/// The master rows of views and triggers (main's or TEMP's), each with
+/// when it was created and its name.
+pub(crate) fn view_and_trigger_rows<'a>(
+    views: &'a BTreeMap<String, Arc<View>>,
+    triggers: &'a BTreeMap<String, Arc<crate::trigger::Trigger>>,
+) -> impl Iterator<Item = (u32, String, [crate::Value; 5])> + 'a {
+    let views = views.values().map(|v| {
+        let row = master_row(
+            "view",
+            v.name.clone(),
+            v.name.clone(),
+            0,
+            Some(v.sql.clone()),
+        );
+        (v.created, v.name.clone(), row)
+    });
+    let triggers = triggers.values().map(|t| {
+        let row = master_row(
+            "trigger",
+            t.name.clone(),
+            t.table.clone(),
+            0,
+            Some(t.sql.clone()),
+        );
+        (t.created, t.name.clone(), row)
+    });
+    views.chain(triggers)
 }
 
 /// One row of `sqlite_master` or `sqlite_temp_master`: type, name,

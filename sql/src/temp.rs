@@ -39,7 +39,7 @@
 use crate::ast::{CreateTrigger, CreateView, SchemaName};
 use crate::ddl::{normalized_create, reserved};
 use crate::error::{Error, Result, SqlError};
-use crate::schema::{Schema, View, key, master_row};
+use crate::schema::{Schema, View, key, view_and_trigger_rows};
 use crate::trigger::{self, Trigger};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -130,31 +130,10 @@ impl TempSchema {
     /// The rows of `sqlite_temp_master`: (type, name, tbl_name, rootpage,
     /// sql), in creation order.
     pub fn master_rows(&self) -> Vec<[Value; 5]> {
-        let mut objects: Vec<(u32, [Value; 5])> = Vec::new();
-        for v in self.views.values() {
-            objects.push((
-                v.created,
-                master_row(
-                    "view",
-                    v.name.clone(),
-                    v.name.clone(),
-                    0,
-                    Some(v.sql.clone()),
-                ),
-            ));
-        }
-        for t in self.triggers.values() {
-            objects.push((
-                t.created,
-                master_row(
-                    "trigger",
-                    t.name.clone(),
-                    t.table.clone(),
-                    0,
-                    Some(t.sql.clone()),
-                ),
-            ));
-        }
+        let mut objects: Vec<(u32, [Value; 5])> =
+            view_and_trigger_rows(&self.views, &self.triggers)
+                .map(|(created, _, row)| (created, row))
+                .collect();
         objects.sort_by_key(|o| o.0);
         objects.into_iter().map(|o| o.1).collect()
     }
