@@ -532,14 +532,14 @@ impl<'a> Binder<'a> {
                 "DISTINCT is only allowed in aggregate functions, not {name}()"
             )));
         }
-        func::check_arity(name, args.len())?;
+        let f = func::Scalar::resolve(name, args.len())?;
         let bound = args
             .iter()
             .map(|a| self.bind(a))
             .collect::<Result<Vec<_>>>()?;
-        Ok(match name {
-            "coalesce" | "ifnull" => BExpr::Coalesce(bound),
-            _ => BExpr::Func(name.to_string(), bound),
+        Ok(match f {
+            func::Scalar::Coalesce | func::Scalar::Ifnull => BExpr::Coalesce(bound),
+            _ => BExpr::Func(f, bound),
         })
     }
 }

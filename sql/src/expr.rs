@@ -22,6 +22,7 @@ use crate::func;
 use crate::ops::{self, ArithOp, BitOp, CmpOp};
 use crate::scan::ScanCtx;
 use crate::value::Value;
+use std::borrow::Cow;
 
 /// A bound expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,8 +117,8 @@ pub enum BExpr {
     Cast(Box<BExpr>, String),
     /// `coalesce(...)` / `ifnull(a, b)`: lazy.
     Coalesce(Vec<BExpr>),
-    /// Any other scalar function.
-    Func(String, Vec<BExpr>),
+    /// Any other scalar function, resolved when bound.
+    Func(func::Scalar, Vec<BExpr>),
     /// A column of the row `levels` queries out (in a correlated
     /// subquery).
     Outer {
@@ -287,6 +288,21 @@ impl BExpr {
         }
     }
 
+    /// Evaluates the expression, borrowing the value where it already
+    /// exists (a literal, a column of the row, a parameter, an aggregate's
+    /// result) instead of copying it: an operator or a function that only
+    /// reads its operand then costs no copy of a text per row.
+    pub fn eval_cow<'v>(&'v self, env: &Env<'v>) -> Result<Cow<'v, Value>> {
+        let found = match self {
+            BExpr::Literal(v) => Some(v),
+            BExpr::Column { index, .. } => env.row.get(*index),
+            BExpr::Param(i) => env.params.get(*i),
+            BExpr::Agg(i) => env.aggs.get(*i),
+            _ => return Ok(Cow::Owned(self.eval(env)?)),
+        };
+        Ok(found.map_or(Cow::Owned(Value::Null), Cow::Borrowed))
+    }
+
     /// Evaluates the expression.
     pub fn eval(&self, env: &Env<'_>) -> Result<Value> {
         Ok(match self {
@@ -308,7 +324,7 @@ impl BExpr {
                 });
             }
             BExpr::Unary(op, x) => {
-                let v = x.eval(env)?;
+                let v = x.eval_cow(env)?;
                 match op {
                     UnaryOp::Neg => ops::negate(&v),
                     UnaryOp::Plus => ops::unary_plus(&v),
@@ -316,9 +332,9 @@ impl BExpr {
                     UnaryOp::BitNot => ops::bit_not(&v),
                 }
             }
-            BExpr::Arith(op, a, b) => ops::arith(*op, &a.eval(env)?, &b.eval(env)?),
-            BExpr::Bit(op, a, b) => ops::bitwise(*op, &a.eval(env)?, &b.eval(env)?),
-            BExpr::Concat(a, b) => ops::concat(&a.eval(env)?, &b.eval(env)?)?,
+            BExpr::Arith(op, a, b) => ops::arith(*op, &*a.eval_cow(env)?, &*b.eval_cow(env)?),
+            BExpr::Bit(op, a, b) => ops::bitwise(*op, &*a.eval_cow(env)?, &*b.eval_cow(env)?),
+            BExpr::Concat(a, b) => ops::concat(&*a.eval_cow(env)?, &*b.eval_cow(env)?)?,
             BExpr::Compare {
                 op,
                 left,
@@ -326,7 +342,7 @@ impl BExpr {
                 left_aff,
                 right_aff,
             } => {
-                let (a, b) = (left.eval(env)?, right.eval(env)?);
+                let (a, b) = (left.eval_cow(env)?, right.eval_cow(env)?);
                 ops::bool_value(ops::compare(*op, &a, *left_aff, &b, *right_aff))
             }
             BExpr::Is {
@@ -336,7 +352,7 @@ impl BExpr {
                 right_aff,
                 negated,
             } => {
-                let (a, b) = (left.eval(env)?, right.eval(env)?);
+                let (a, b) = (left.eval_cow(env)?, right.eval_cow(env)?);
                 let same = ops::is(&a, *left_aff, &b, *right_aff);
                 Value::Integer(i64::from(same != *negated))
             }
@@ -355,7 +371,7 @@ impl BExpr {
                 ops::bool_value(ops::or(l, ops::truthiness(&b.eval(env)?)))
             }
             BExpr::IsNull(x, negated) => {
-                let null = matches!(x.eval(env)?, Value::Null);
+                let null = matches!(*x.eval_cow(env)?, Value::Null);
                 Value::Integer(i64::from(null != *negated))
             }
             BExpr::InList {
@@ -364,7 +380,7 @@ impl BExpr {
                 aff,
                 negated,
             } => {
-                let v = expr.eval(env)?;
+                let v = expr.eval_cow(env)?;
                 let result = in_list(&v, list, *aff, env)?;
                 if *negated {
                     ops::bool_value(ops::not(result))
@@ -379,8 +395,8 @@ impl BExpr {
                 negated,
                 glob,
             } => {
-                let v = expr.eval(env)?;
-                let p = pattern.eval(env)?;
+                let v = expr.eval_cow(env)?;
+                let p = pattern.eval_cow(env)?;
                 let r = if *glob {
                     func::glob(&p, &v)?
                 } else {
@@ -418,7 +434,7 @@ impl BExpr {
                     None => Value::Null,
                 }
             }
-            BExpr::Cast(x, t) => affinity::cast(&x.eval(env)?, t)?,
+            BExpr::Cast(x, t) => affinity::cast(&*x.eval_cow(env)?, t)?,
             BExpr::Coalesce(args) => {
                 for a in args {
                     let v = a.eval(env)?;
@@ -428,13 +444,18 @@ impl BExpr {
                 }
                 Value::Null
             }
-            BExpr::Func(name, args) => {
-                let vals = args
-                    .iter()
-                    .map(|a| a.eval(env))
-                    .collect::<Result<Vec<_>>>()?;
-                func::call(name, &vals)?
-            }
+            BExpr::Func(f, args) => match args.as_slice() {
+                // One argument, the commonest call, is lent, not copied.
+                [x] => f.call(std::slice::from_ref(&*x.eval_cow(env)?))?,
+                [x, y] => f.call(&[x.eval(env)?, y.eval(env)?])?,
+                _ => {
+                    let vals = args
+                        .iter()
+                        .map(|a| a.eval(env))
+                        .collect::<Result<Vec<_>>>()?;
+                    f.call(&vals)?
+                }
+            },
         })
     }
 

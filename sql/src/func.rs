@@ -2,9 +2,10 @@
 //!
 //! The reference is <https://sqlite.org/lang_corefunc.html> (and
 //! <https://sqlite.org/printf.html> for `printf()`), as implemented in
-//! SQLite's `func.c` and `printf.c`. [`call`] dispatches by name
-//! (case-insensitively) and checks the number of arguments like SQLite:
-//! "wrong number of arguments to function abs()", "no such function: foo".
+//! SQLite's `func.c` and `printf.c`. [`Scalar::resolve`] finds a function by
+//! name (case-insensitively) and checks the number of arguments like SQLite:
+//! "wrong number of arguments to function abs()", "no such function: foo";
+//! [`Scalar::call`] runs it ([`call`] does both).
 //!
 //! Functions provided: `abs`, `char`, `coalesce`, `concat`, `concat_ws`,
 //! `format`, `glob`, `hex`, `ifnull`, `instr`, `length`, `like`, `lower`,
@@ -105,87 +106,154 @@ impl Arity {
     }
 }
 
-/// The arity of each function walnut knows, by lower-case name.
-fn arity(name: &str) -> Option<Arity> {
-    use Arity::*;
-    Some(match name {
-        "abs" | "hex" | "length" | "lower" | "octet_length" | "quote" | "sign" | "typeof"
-        | "unicode" | "upper" | "zeroblob" => Exactly(1),
-        "ifnull" | "instr" | "nullif" | "glob" => Exactly(2),
-        "replace" => Exactly(3),
-        "round" | "trim" | "ltrim" | "rtrim" | "unhex" => OneOf(1, 2),
-        "substr" | "substring" => OneOf(2, 3),
-        "like" => OneOf(2, 3),
-        "min" | "max" => AtLeast(1),
-        "coalesce" | "concat_ws" => AtLeast(2),
-        "concat" => AtLeast(1),
-        "char" | "printf" | "format" => Any,
-        _ => return None,
-    })
+/// Declares [`Scalar`]: one variant per name, with its arity.
+macro_rules! scalars {
+    ($($variant:ident $name:literal $arity:expr;)*) => {
+        /// A scalar function walnut knows, resolved from its name once,
+        /// when a statement is bound ([`Scalar::resolve`]), so that
+        /// evaluating a call for every row does not look the name up again.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scalar {
+            $(
+                #[doc = concat!("`", $name, "()`")]
+                $variant,
+            )*
+        }
+
+        impl Scalar {
+            /// The function named `name` (lower-case), if walnut has it.
+            fn named(name: &str) -> Option<Scalar> {
+                match name {
+                    $($name => Some(Scalar::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The function's name, lower-case, as SQL spells it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Scalar::$variant => $name,)*
+                }
+            }
+
+            fn arity(self) -> Arity {
+                #[allow(unused_imports)]
+                use Arity::*;
+                match self {
+                    $(Scalar::$variant => $arity,)*
+                }
+            }
+        }
+    };
+}
+
+scalars! {
+    Abs "abs" Exactly(1);
+    Char "char" Any;
+    Coalesce "coalesce" AtLeast(2);
+    Concat "concat" AtLeast(1);
+    ConcatWs "concat_ws" AtLeast(2);
+    Format "format" Any;
+    Glob "glob" Exactly(2);
+    Hex "hex" Exactly(1);
+    Ifnull "ifnull" Exactly(2);
+    Instr "instr" Exactly(2);
+    Length "length" Exactly(1);
+    Like "like" OneOf(2, 3);
+    Lower "lower" Exactly(1);
+    Ltrim "ltrim" OneOf(1, 2);
+    Max "max" AtLeast(1);
+    Min "min" AtLeast(1);
+    Nullif "nullif" Exactly(2);
+    OctetLength "octet_length" Exactly(1);
+    Printf "printf" Any;
+    Quote "quote" Exactly(1);
+    Replace "replace" Exactly(3);
+    Round "round" OneOf(1, 2);
+    Rtrim "rtrim" OneOf(1, 2);
+    Sign "sign" Exactly(1);
+    Substr "substr" OneOf(2, 3);
+    Substring "substring" OneOf(2, 3);
+    Trim "trim" OneOf(1, 2);
+    Typeof "typeof" Exactly(1);
+    Unhex "unhex" OneOf(1, 2);
+    Unicode "unicode" Exactly(1);
+    Upper "upper" Exactly(1);
+    Zeroblob "zeroblob" Exactly(1);
+}
+
+impl Scalar {
+    /// The function `name` (any case) called with `n` arguments, checked
+    /// as SQLite checks it when it prepares a statement: "no such
+    /// function: foo", "wrong number of arguments to function abs()".
+    pub fn resolve(name: &str, n: usize) -> Result<Scalar, FuncError> {
+        let lname = name.to_ascii_lowercase();
+        let f = Scalar::named(&lname).ok_or_else(|| FuncError::NoSuchFunction(name.to_string()))?;
+        if !f.arity().allows(n) {
+            return Err(FuncError::WrongArgCount(lname));
+        }
+        Ok(f)
+    }
+
+    /// Calls the function on `args`, whose number [`Scalar::resolve`]
+    /// checked.
+    pub fn call(self, args: &[Value]) -> Result<Value, FuncError> {
+        if !self.arity().allows(args.len()) {
+            return Err(FuncError::WrongArgCount(self.name().to_string()));
+        }
+        let a = |i: usize| args.get(i).unwrap_or(&Value::Null);
+        use Scalar::*;
+        match self {
+            Abs => abs(a(0)),
+            Char => char_fn(args),
+            Coalesce | Ifnull => Ok(coalesce(args)),
+            Concat => concat(args),
+            ConcatWs => concat_ws(a(0), args.get(1..).unwrap_or(&[])),
+            Format | Printf => printf(args),
+            Glob => glob(a(0), a(1)),
+            Hex => Ok(hex(a(0))),
+            Instr => Ok(instr(a(0), a(1))),
+            Length => Ok(length(a(0))),
+            Like => like(a(0), a(1), args.get(2)),
+            Lower => lower(a(0)),
+            Ltrim => trim(a(0), args.get(1), TrimSide::Left),
+            Max | Min => {
+                if args.len() == 1 {
+                    return Err(FuncError::Aggregate(self.name().to_string()));
+                }
+                Ok(if self == Max { max(args) } else { min(args) })
+            }
+            Nullif => Ok(nullif(a(0), a(1))),
+            OctetLength => Ok(octet_length(a(0))),
+            Quote => Ok(Value::Text(format::quote(a(0)))),
+            Replace => replace(a(0), a(1), a(2)),
+            Round => Ok(round(a(0), args.get(1))),
+            Rtrim => trim(a(0), args.get(1), TrimSide::Right),
+            Sign => Ok(sign(a(0))),
+            Substr | Substring => substr(a(0), a(1), args.get(2)),
+            Trim => trim(a(0), args.get(1), TrimSide::Both),
+            Typeof => Ok(Value::Text(a(0).type_name().to_string())),
+            Unhex => Ok(unhex(a(0), args.get(1))),
+            Unicode => Ok(unicode(a(0))),
+            Upper => upper(a(0)),
+            Zeroblob => zeroblob(a(0)),
+        }
+    }
 }
 
 /// True if `name` is a scalar function [`call`] knows (any case).
 pub fn exists(name: &str) -> bool {
-    arity(&name.to_ascii_lowercase()).is_some()
-}
-
-/// Checks that scalar function `name` (lower-case) exists and takes `n`
-/// arguments, without calling it (the binder's check at prepare time).
-pub fn check_arity(name: &str, n: usize) -> Result<(), FuncError> {
-    match arity(name) {
-        None => Err(FuncError::NoSuchFunction(name.to_string())),
-        Some(a) if !a.allows(n) => Err(FuncError::WrongArgCount(name.to_string())),
-        Some(_) => Ok(()),
-    }
+    Scalar::named(&name.to_ascii_lowercase()).is_some()
 }
 
 /// Calls the scalar function `name` (case-insensitive) on `args`.
+///
+/// ```
+/// use walnut_sql::{func, Value};
+/// assert_eq!(func::call("LENGTH", &[Value::Text("walnut".into())]), Ok(Value::Integer(6)));
+/// ```
 pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
-    let lname = name.to_ascii_lowercase();
-    let Some(ar) = arity(&lname) else {
-        return Err(FuncError::NoSuchFunction(name.to_string()));
-    };
-    if !ar.allows(args.len()) {
-        return Err(FuncError::WrongArgCount(lname));
-    }
-    let a = |i: usize| args.get(i).unwrap_or(&Value::Null);
-    match lname.as_str() {
-        "abs" => abs(a(0)),
-        "char" => char_fn(args),
-        "coalesce" => Ok(coalesce(args)),
-        "concat" => concat(args),
-        "concat_ws" => concat_ws(a(0), &args[1..]),
-        "format" | "printf" => printf(args),
-        "glob" => glob(a(0), a(1)),
-        "hex" => Ok(hex(a(0))),
-        "ifnull" => Ok(coalesce(args)),
-        "instr" => Ok(instr(a(0), a(1))),
-        "length" => Ok(length(a(0))),
-        "like" => like(a(0), a(1), args.get(2)),
-        "lower" => lower(a(0)),
-        "ltrim" => trim(a(0), args.get(1), TrimSide::Left),
-        "max" | "min" => {
-            if args.len() == 1 {
-                return Err(FuncError::Aggregate(lname));
-            }
-            Ok(if lname == "max" { max(args) } else { min(args) })
-        }
-        "nullif" => Ok(nullif(a(0), a(1))),
-        "octet_length" => Ok(octet_length(a(0))),
-        "quote" => Ok(Value::Text(format::quote(a(0)))),
-        "replace" => replace(a(0), a(1), a(2)),
-        "round" => Ok(round(a(0), args.get(1))),
-        "rtrim" => trim(a(0), args.get(1), TrimSide::Right),
-        "sign" => Ok(sign(a(0))),
-        "substr" | "substring" => substr(a(0), a(1), args.get(2)),
-        "trim" => trim(a(0), args.get(1), TrimSide::Both),
-        "typeof" => Ok(Value::Text(a(0).type_name().to_string())),
-        "unhex" => Ok(unhex(a(0), args.get(1))),
-        "unicode" => Ok(unicode(a(0))),
-        "upper" => upper(a(0)),
-        "zeroblob" => zeroblob(a(0)),
-        _ => Err(FuncError::NoSuchFunction(name.to_string())),
-    }
+    Scalar::resolve(name, args.len())?.call(args)
 }
 
 /// Bytes that must become a TEXT value.

@@ -553,9 +553,9 @@ where
 fn volatile(e: &BExpr) -> bool {
     let mut found = false;
     e.visit(&mut |x| {
-        if let BExpr::Func(name, _) = x
+        if let BExpr::Func(f, _) = x
             && matches!(
-                name.to_ascii_lowercase().as_str(),
+                f.name(),
                 "random" | "randomblob" | "changes" | "total_changes" | "last_insert_rowid"
             )
         {
