@@ -75,7 +75,19 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
 }
 
 /// Reads a SQLite varint: (value, bytes used).
+#[inline]
 pub fn get_varint(b: &[u8]) -> Result<(u64, usize), RecordError> {
+    // One byte (0..=127) is by far the commonest: every serial type of a
+    // NULL, an integer, a real or a text of up to 57 bytes, and the header
+    // size of a record of up to 126 columns.
+    match b.first() {
+        Some(&byte) if byte < 0x80 => Ok((u64::from(byte), 1)),
+        _ => get_long_varint(b),
+    }
+}
+
+#[cold]
+fn get_long_varint(b: &[u8]) -> Result<(u64, usize), RecordError> {
     let mut v = 0u64;
     for i in 0..9 {
         let byte = *b
@@ -188,10 +200,25 @@ pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
 /// A value not read is NULL in the result; its bytes are skipped (their
 /// size is still checked against the record), so a column a query does
 /// not use costs neither an allocation nor a UTF-8 check.
+pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>, RecordError> {
+    let mut values = Vec::new();
+    decode_reading_into(record, read, &mut values)?;
+    Ok(values)
+}
+
+/// [`decode_reading`] into `out`, reusing what it holds: a scan decodes
+/// every row into the same vector, so a TEXT or BLOB column is copied into
+/// the buffer the previous row's value left in that slot, and a row costs
+/// no allocation once the buffers are as large as the largest value. On
+/// an error `out` holds a partial row.
 ///
 /// One pass walks the header's serial types and the body together, so
 /// nothing is collected on the way.
-pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>, RecordError> {
+pub fn decode_reading_into(
+    record: &[u8],
+    read: Option<&[bool]>,
+    out: &mut Vec<Value>,
+) -> Result<(), RecordError> {
     let (header_len, mut at) = get_varint(record)?;
     let header_len = usize::try_from(header_len)
         .ok()
@@ -199,10 +226,10 @@ pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>
         .ok_or_else(|| RecordError(format!("header size {header_len} beyond the record")))?;
     let header = &record[..header_len];
     let mut body = header_len;
-    let mut values = Vec::with_capacity(read.map_or(header_len, |r| r.len() + 1));
+    let mut n = 0;
     while at < header_len {
-        let (t, n) = get_varint(&header[at..])?;
-        at += n;
+        let (t, used) = get_varint(&header[at..])?;
+        at += used;
         let size = match t {
             0 | 8 | 9 => 0,
             1..=4 => t as usize,
@@ -215,34 +242,51 @@ pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>
             .get(body..body.saturating_add(size))
             .ok_or_else(|| RecordError(format!("value of {size} bytes runs past the record")))?;
         body += size;
-        let wanted = read.is_none_or(|r| r.get(values.len()).copied().unwrap_or(true));
+        if n == out.len() {
+            out.push(Value::Null);
+        }
+        let slot = &mut out[n];
+        n += 1;
+        let wanted = read.is_none_or(|r| r.get(n - 1).copied().unwrap_or(true));
         if !wanted {
-            values.push(Value::Null);
+            *slot = Value::Null;
             continue;
         }
-        values.push(match t {
-            0 => Value::Null,
-            8 => Value::Integer(0),
-            9 => Value::Integer(1),
+        match t {
+            0 => *slot = Value::Null,
+            8 => *slot = Value::Integer(0),
+            9 => *slot = Value::Integer(1),
             1..=6 => {
                 // Sign-extend a big-endian integer of `size` bytes.
                 let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
                 let mut b = [fill; 8];
                 b[8 - size..].copy_from_slice(bytes);
-                Value::Integer(i64::from_be_bytes(b))
+                *slot = Value::Integer(i64::from_be_bytes(b));
             }
             7 => {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(bytes);
-                Value::real(f64::from_bits(u64::from_be_bytes(b)))
+                *slot = Value::real(f64::from_bits(u64::from_be_bytes(b)));
             }
-            _ if t % 2 == 0 => Value::Blob(bytes.to_vec()),
-            _ => Value::Text(
-                std::str::from_utf8(bytes)
-                    .map_err(|_| RecordError("text is not valid UTF-8".into()))?
-                    .to_owned(),
-            ),
-        });
+            _ if t % 2 == 0 => match slot {
+                Value::Blob(b) => {
+                    b.clear();
+                    b.extend_from_slice(bytes);
+                }
+                _ => *slot = Value::Blob(bytes.to_vec()),
+            },
+            _ => {
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| RecordError("text is not valid UTF-8".into()))?;
+                match slot {
+                    Value::Text(s) => {
+                        s.clear();
+                        s.push_str(text);
+                    }
+                    _ => *slot = Value::Text(text.to_owned()),
+                }
+            }
+        }
     }
     if body != record.len() {
         return Err(RecordError(format!(
@@ -250,7 +294,8 @@ pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>
             record.len() - body
         )));
     }
-    Ok(values)
+    out.truncate(n);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -351,6 +396,25 @@ mod tests {
         #[test]
         fn any_row_round_trips(row in proptest::collection::vec(value(), 0..70)) {
             prop_assert_eq!(decode(&encode(&row)), Ok(row));
+        }
+
+        /// A scan decodes row after row into one buffer: whatever the
+        /// buffer held before (longer or shorter rows, other types in a
+        /// slot, text whose buffer is reused), each row must read exactly as
+        /// a fresh decode reads it.
+        #[test]
+        fn decoding_into_a_reused_buffer_reads_each_row_as_a_fresh_decode(
+            rows in proptest::collection::vec(proptest::collection::vec(value(), 0..8), 1..12),
+            mask in proptest::collection::vec(any::<bool>(), 0..8),
+            masked in any::<bool>(),
+        ) {
+            let read = masked.then_some(mask.as_slice());
+            let mut buf = Vec::new();
+            for row in &rows {
+                let rec = encode(row);
+                decode_reading_into(&rec, read, &mut buf).expect("decode into");
+                prop_assert_eq!(&buf, &decode_reading(&rec, read).expect("decode"));
+            }
         }
 
         #[test]

@@ -65,28 +65,43 @@ pub fn decode_row_reading(
     bytes: &[u8],
     read: Option<&[bool]>,
 ) -> Result<Vec<Value>> {
-    let mut values = record::decode_reading(bytes, read)?;
+    let mut values = Vec::with_capacity(table.columns.len() + 1);
+    decode_row_reading_into(table, rowid, bytes, read, &mut values)?;
+    Ok(values)
+}
+
+/// [`decode_row_reading`] into `out`, reusing its buffers (see
+/// [`record::decode_reading_into`]): how a scan decodes row after row
+/// without allocating.
+pub fn decode_row_reading_into(
+    table: &Table,
+    rowid: i64,
+    bytes: &[u8],
+    read: Option<&[bool]>,
+    out: &mut Vec<Value>,
+) -> Result<()> {
+    record::decode_reading_into(bytes, read, out)?;
     let n = table.columns.len();
-    if values.len() > n {
+    if out.len() > n {
         return Err(Error::Corrupt(format!(
             "row {rowid} of {} has {} values for {n} columns",
             table.name,
-            values.len()
+            out.len()
         )));
     }
-    while values.len() < n {
-        let wanted = read.is_none_or(|r| r.get(values.len()).copied().unwrap_or(true));
-        values.push(if wanted {
-            column_default(table, values.len())?
+    while out.len() < n {
+        let wanted = read.is_none_or(|r| r.get(out.len()).copied().unwrap_or(true));
+        out.push(if wanted {
+            column_default(table, out.len())?
         } else {
             Value::Null
         });
     }
     if let Some(a) = table.rowid_alias {
-        values[a] = Value::Integer(rowid);
+        out[a] = Value::Integer(rowid);
     }
-    values.push(Value::Integer(rowid));
-    Ok(values)
+    out.push(Value::Integer(rowid));
+    Ok(())
 }
 
 /// The value a column has in rows written before it was added.

@@ -14,7 +14,7 @@ use crate::expr::Env;
 use crate::keycode;
 use crate::ops;
 use crate::plan::{Access, Bound, KeyTerm, ScanPlan};
-use crate::rows::{self, decode_row_reading, prefix_successor, rowid_key};
+use crate::rows::{self, decode_row_reading, decode_row_reading_into, prefix_successor, rowid_key};
 use crate::run_cache::RunId;
 use crate::schema::{Index, Table};
 use crate::value::Value;
@@ -75,6 +75,21 @@ pub fn scan(
     plan: &ScanPlan,
     f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
+    scan_lending(ctx, plan, &mut |row| f(std::mem::take(row)))
+}
+
+/// [`scan`] that lends each row instead of giving it: `f` may read the row,
+/// or take it (`std::mem::take`, `std::mem::swap`) to keep it.
+///
+/// A table walk decodes every row into the same vector, reusing its
+/// values' buffers ([`rows::decode_row_reading_into`]), so a consumer that
+/// only reads (an aggregate, a projection, a filter) allocates nothing per
+/// row; a row that is taken is simply replaced by a new vector.
+pub fn scan_lending(
+    ctx: &ScanCtx<'_>,
+    plan: &ScanPlan,
+    f: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
+) -> Result<()> {
     let table = &plan.table;
     let read = plan.read.as_deref();
     // A rowid range's ends, evaluated once; whether they are exact decides
@@ -91,9 +106,9 @@ pub fn scan(
         Some(residual) if exact_keys => residual.as_ref(),
         _ => plan.filter.as_ref(),
     };
-    let mut emit = |row: Vec<Value>| -> Result<bool> {
+    let mut emit = |row: &mut Vec<Value>| -> Result<bool> {
         if let Some(filter) = filter {
-            let env = Env::in_query(&row, &[], ctx);
+            let env = Env::in_query(row, &[], ctx);
             if !filter.test(&env)? {
                 return Ok(true);
             }
@@ -102,11 +117,13 @@ pub fn scan(
     };
     match &plan.access {
         Access::Scan { reverse } => walk_table(ctx, table, read, None, None, *reverse, &mut emit),
-        Access::Join { levels } => crate::join::join_rows(ctx, levels, &mut emit),
-        Access::HashJoin { join } => join.probe(ctx, &mut emit),
+        Access::Join { levels } => {
+            crate::join::join_rows(ctx, levels, &mut |mut row| emit(&mut row))
+        }
+        Access::HashJoin { join } => join.probe(ctx, &mut |mut row| emit(&mut row)),
         Access::Working { table } => {
-            for row in table.0.rows() {
-                if !emit(row)? {
+            for mut row in table.0.rows() {
+                if !emit(&mut row)? {
                     break;
                 }
             }
@@ -116,7 +133,7 @@ pub fn scan(
             let rows = crate::compound::run_query(ctx, &plan.0)?;
             for (i, mut row) in rows.into_iter().enumerate() {
                 row.push(Value::Integer(i as i64 + 1));
-                if !emit(row)? {
+                if !emit(&mut row)? {
                     break;
                 }
             }
@@ -128,7 +145,7 @@ pub fn scan(
                 order.reverse();
             }
             for row in order {
-                if !emit(row.clone())? {
+                if !emit(&mut row.clone())? {
                     break;
                 }
             }
@@ -145,8 +162,8 @@ pub fn scan(
                 ids.reverse();
             }
             for id in ids {
-                if let Some(row) = fetch_row_reading(ctx.src, table, id, read)?
-                    && !emit(row)?
+                if let Some(mut row) = fetch_row_reading(ctx.src, table, id, read)?
+                    && !emit(&mut row)?
                 {
                     break;
                 }
@@ -319,7 +336,7 @@ fn walk_table(
     lo: Option<i64>,
     hi: Option<i64>,
     reverse: bool,
-    emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+    emit: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
     if let (Some(l), Some(h)) = (lo, hi)
         && l > h
@@ -334,20 +351,20 @@ fn walk_table(
         (true, _, Some(h)) => c.seek_le(&rowid_key(h))?,
         (true, _, None) => c.last()?,
     };
+    // Every row is decoded into this one vector, straight from the
+    // cursor's copy of the leaf (unless `emit` took the last one).
+    let mut row: Vec<Value> = Vec::new();
     while valid {
-        // The row is decoded straight from the cursor's copy of the leaf.
-        let row = c.with_entry(|key, value| -> Result<Option<Vec<Value>>> {
+        let inside = c.with_entry(|key, value| -> Result<bool> {
             let rowid = rows::key_rowid(key)?;
             if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l)
             {
-                return Ok(None);
+                return Ok(false);
             }
-            decode_row_reading(table, rowid, value, read).map(Some)
+            decode_row_reading_into(table, rowid, value, read, &mut row)?;
+            Ok(true)
         })??;
-        let Some(row) = row else {
-            break;
-        };
-        if !emit(row)? {
+        if !inside || !emit(&mut row)? {
             break;
         }
         valid = if reverse {
@@ -444,7 +461,7 @@ fn walk_index(
     index: &Index,
     (lo, hi): (&[u8], Option<&[u8]>),
     reverse: bool,
-    emit: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+    emit: &mut dyn FnMut(&mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let tree = BTree::open(index.root);
     let orders = rows::entry_orders(index);
@@ -475,7 +492,7 @@ fn walk_index(
                 )));
             }
         };
-        let row = match rows_from {
+        let mut row = match rows_from {
             RowsFrom::Index => {
                 let mut row = vec![Value::Null; n + 1];
                 for (&col, v) in index.columns.iter().zip(entry) {
@@ -498,7 +515,7 @@ fn walk_index(
                 })?
             }
         };
-        if !emit(row)? {
+        if !emit(&mut row)? {
             return Ok(false);
         }
         valid = if reverse {

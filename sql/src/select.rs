@@ -14,7 +14,8 @@
 //! In an aggregate query, expressions outside aggregate calls are
 //! evaluated on one row of the group (a "bare column", as SQLite allows):
 //! the row that gave the result of the query's only `min()`/`max()` if it
-//! has exactly one, else the group's last row.
+//! has exactly one, else the group's first row (as SQLite 3.40 and later
+//! answer: `SELECT count(*), v FROM t` shows the first row's `v`).
 //!
 //! ORDER BY resolves a term as SQLite does: an integer constant is a
 //! result column number, a bare name that is a result column's alias is
@@ -28,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::expr::{BExpr, Env};
 use crate::keycode;
 use crate::plan::{self, OrderHint, ScanPlan};
-use crate::scan::{ScanCtx, scan};
+use crate::scan::{ScanCtx, scan_lending};
 use crate::schema::Schema;
 use crate::value::Value;
 use std::cmp::Ordering;
@@ -806,8 +807,8 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
     };
     match &p.aggregate {
         None => match &p.scan {
-            Some(s) => scan(ctx, s, &mut |row| {
-                let env = Env::in_query(&row, &[], ctx);
+            Some(s) => scan_lending(ctx, s, &mut |row| {
+                let env = Env::in_query(row, &[], ctx);
                 Ok(sink.push(make_out(&env)?))
             })?,
             None => {
@@ -899,8 +900,8 @@ fn aggregate(
     // Without GROUP BY there is one group: no key to encode or look up.
     let mut single: Option<Group> = None;
     let mut args: Vec<Value> = Vec::new();
-    let mut feed = |row: Vec<Value>| -> Result<bool> {
-        let env = Env::in_query(&row, &[], ctx);
+    let mut feed = |row: &mut Vec<Value>| -> Result<bool> {
+        let env = Env::in_query(row, &[], ctx);
         let new_group = || Group {
             accs: a.calls.iter().map(Accumulator::new).collect(),
             rep: Vec::new(),
@@ -919,29 +920,37 @@ fn aggregate(
         };
         let mut took_best = false;
         for (i, (acc, call)) in g.accs.iter_mut().zip(&a.calls).enumerate() {
-            args.clear();
-            for x in &call.args {
-                args.push(x.eval(&env)?);
-            }
-            let best = acc.step(&args)?;
+            let best = match call.args.as_slice() {
+                // One argument (sum(k), count(v)) is lent, not copied.
+                [x] => acc.step(std::slice::from_ref(&*x.eval_cow(&env)?))?,
+                xs => {
+                    args.clear();
+                    for x in xs {
+                        args.push(x.eval(&env)?);
+                    }
+                    acc.step(&args)?
+                }
+            };
             if a.minmax == Some(i) && best {
                 took_best = true;
             }
         }
-        if a.minmax.is_none() || took_best || g.rep.is_empty() {
-            g.rep = row;
+        if took_best || g.rep.is_empty() {
+            // The scan gets the old representative's buffers back to
+            // decode the next row into.
+            std::mem::swap(&mut g.rep, row);
         }
         Ok(true)
     };
     match &p.scan {
-        Some(s) => scan(ctx, s, &mut feed)?,
+        Some(s) => scan_lending(ctx, s, &mut feed)?,
         None => {
             let pass = match &p.constant_filter {
                 Some(f) => f.test(&Env::constant(params))?,
                 None => true,
             };
             if pass {
-                feed(Vec::new())?;
+                feed(&mut Vec::new())?;
             }
         }
     }
