@@ -72,7 +72,16 @@ pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 
 /// Reads a varint; returns (value, bytes used). Malformed input (too long,
 /// or cut short) reads as what was decoded so far, never panics.
+#[inline]
 pub fn get_varint(b: &[u8]) -> (u64, usize) {
+    // A key or value length under 128, the commonest case, is one byte.
+    match b.first() {
+        Some(&byte) if byte < 0x80 => (u64::from(byte), 1),
+        _ => get_long_varint(b),
+    }
+}
+
+fn get_long_varint(b: &[u8]) -> (u64, usize) {
     let mut v = 0u64;
     for (i, &byte) in b.iter().enumerate().take(10) {
         v |= ((byte & 0x7f) as u64) << (7 * i);

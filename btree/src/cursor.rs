@@ -235,7 +235,7 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     fn entry_parts(&self) -> Result<(&[u8], Cow<'_, [u8]>)> {
         self.check_valid()?;
         let body = self.page.as_slice();
-        let c = cell::leaf(node::cell(body, Kind::Leaf, self.idx), body.len());
+        let c = cell::leaf(node::cell_from(body, self.idx), body.len());
         let value = if c.overflow == 0 && c.local.len() as u64 == c.value_len {
             Cow::Borrowed(c.local)
         } else {

@@ -146,6 +146,12 @@ pub fn cell_offset(body: &[u8], i: usize) -> usize {
     get16(body, NODE_HEADER + 2 * i)
 }
 
+/// The body from cell `i`'s first byte on: enough to decode the cell
+/// (a cell's own varints say where it ends) without first measuring it.
+pub fn cell_from(body: &[u8], i: usize) -> &[u8] {
+    body.get(cell_offset(body, i)..).unwrap_or(&[])
+}
+
 /// The bytes of cell `i`.
 pub fn cell(body: &[u8], kind: Kind, i: usize) -> &[u8] {
     let rest = body.get(cell_offset(body, i)..).unwrap_or(&[]);

@@ -195,7 +195,7 @@ impl BTree {
         let (_, p) = self.leaf_for(src, key)?;
         match node::search(p.body(), Kind::Leaf, key) {
             Ok(i) => {
-                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                let c = cell::leaf(node::cell_from(p.body(), i), p.body().len());
                 Ok(Some(read_value(src, &c)?))
             }
             Err(_) => Ok(None),
@@ -231,7 +231,7 @@ impl BTree {
         }
         let (i, old_overflow, old_len) = match node::search(p.body(), Kind::Leaf, key) {
             Ok(i) => {
-                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                let c = cell::leaf(node::cell_from(p.body(), i), p.body().len());
                 (i, c.overflow, c.value_len)
             }
             Err(i) => {
@@ -389,7 +389,7 @@ impl BTree {
         let layout = Layout::new(p.body().len());
         let (i, c_overflow, c_len) = match node::search(p.body(), Kind::Leaf, key) {
             Ok(i) => {
-                let c = cell::leaf(node::cell(p.body(), Kind::Leaf, i), p.body().len());
+                let c = cell::leaf(node::cell_from(p.body(), i), p.body().len());
                 (i, c.overflow, c.value_len)
             }
             Err(_) => return Ok(false),
@@ -444,7 +444,7 @@ impl BTree {
                     let k = k.as_ref();
                     match node::search(body, Kind::Leaf, k) {
                         Ok(i) => {
-                            let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                            let c = cell::leaf(node::cell_from(body, i), body.len());
                             if c.overflow != 0 {
                                 chains.push((c.overflow, c.value_len));
                             }
@@ -643,7 +643,7 @@ impl BTree {
                     }
                     Kind::Leaf => {
                         for i in 0..node::ncells(body) {
-                            let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                            let c = cell::leaf(node::cell_from(body, i), body.len());
                             if c.overflow != 0 {
                                 chains.push((c.overflow, c.value_len));
                             }

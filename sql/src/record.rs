@@ -225,33 +225,28 @@ pub fn decode_reading_into(
         .filter(|&h| h <= record.len())
         .ok_or_else(|| RecordError(format!("header size {header_len} beyond the record")))?;
     let header = &record[..header_len];
+    let (all, mask) = (read.is_none(), read.unwrap_or(&[]));
     let mut body = header_len;
     let mut n = 0;
     while at < header_len {
         let (t, used) = get_varint(&header[at..])?;
         at += used;
-        let size = match t {
-            0 | 8 | 9 => 0,
-            1..=4 => t as usize,
-            5 => 6,
-            6 | 7 => 8,
-            10 | 11 => return Err(RecordError(format!("reserved serial type {t}"))),
-            _ => usize::try_from((t - 12) / 2).unwrap_or(usize::MAX),
-        };
-        let bytes = record
-            .get(body..body.saturating_add(size))
-            .ok_or_else(|| RecordError(format!("value of {size} bytes runs past the record")))?;
-        body += size;
+        let size = serial_size(t)?;
         if n == out.len() {
             out.push(Value::Null);
         }
         let slot = &mut out[n];
         n += 1;
-        let wanted = read.is_none_or(|r| r.get(n - 1).copied().unwrap_or(true));
-        if !wanted {
+        if !(all || mask.get(n - 1).copied().unwrap_or(true)) {
+            // Not read: only its size counts (checked once, at the end).
+            body = body.saturating_add(size);
             *slot = Value::Null;
             continue;
         }
+        let bytes = record
+            .get(body..body.saturating_add(size))
+            .ok_or_else(|| RecordError(format!("value of {size} bytes runs past the record")))?;
+        body += size;
         match t {
             0 => *slot = Value::Null,
             8 => *slot = Value::Integer(0),
@@ -288,6 +283,13 @@ pub fn decode_reading_into(
             }
         }
     }
+    if body > record.len() {
+        return Err(RecordError(format!(
+            "values of {} bytes run past the record's {}",
+            body - header_len,
+            record.len() - header_len
+        )));
+    }
     if body != record.len() {
         return Err(RecordError(format!(
             "{} bytes after the last value",
@@ -296,6 +298,19 @@ pub fn decode_reading_into(
     }
     out.truncate(n);
     Ok(())
+}
+
+/// The body size of a value of serial type `t`.
+#[inline]
+fn serial_size(t: u64) -> Result<usize, RecordError> {
+    Ok(match t {
+        0 | 8 | 9 => 0,
+        1..=4 => t as usize,
+        5 => 6,
+        6 | 7 => 8,
+        10 | 11 => return Err(RecordError(format!("reserved serial type {t}"))),
+        _ => usize::try_from((t - 12) / 2).unwrap_or(usize::MAX),
+    })
 }
 
 #[cfg(test)]
