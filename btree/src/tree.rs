@@ -202,6 +202,39 @@ impl BTree {
         }
     }
 
+    /// Calls `f` with the value stored under `key`, if any, lent from the
+    /// leaf page while it is held (no copy unless the value overflows,
+    /// when it is first read from its chain into a buffer).
+    ///
+    /// ```
+    /// # use walnut_btree::{BTree, InsertMode};
+    /// # use walnut_pager::{Pager, PagerOptions, SimVfs};
+    /// # use std::sync::Arc;
+    /// # let pager = Pager::open_with_vfs(Arc::new(SimVfs::new(1)), "t.db", PagerOptions::default())?;
+    /// # let tx = pager.begin_write()?;
+    /// let tree = BTree::create(&tx)?;
+    /// tree.insert(&tx, b"k", b"value", InsertMode::Reject)?;
+    /// assert_eq!(tree.get_with(&tx, b"k", |v| v.len())?, Some(5));
+    /// assert_eq!(tree.get_with(&tx, b"x", |v| v.len())?, None);
+    /// # Ok::<(), walnut_btree::BTreeError>(())
+    /// ```
+    pub fn get_with<S: PageSource + ?Sized, T>(
+        &self,
+        src: &S,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>> {
+        let (_, p) = self.leaf_for(src, key)?;
+        let Ok(i) = node::search(p.body(), Kind::Leaf, key) else {
+            return Ok(None);
+        };
+        let c = cell::leaf(node::cell_from(p.body(), i), p.body().len());
+        if c.overflow == 0 && c.local.len() as u64 == c.value_len {
+            return Ok(Some(f(c.local)));
+        }
+        Ok(Some(f(&read_value(src, &c)?)))
+    }
+
     /// Whether `key` is present.
     pub fn contains<S: PageSource + ?Sized>(&self, src: &S, key: &[u8]) -> Result<bool> {
         let (_, p) = self.leaf_for(src, key)?;
