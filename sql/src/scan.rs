@@ -61,10 +61,10 @@ fn fetch_row_reading(
     read: Option<&[bool]>,
 ) -> Result<Option<Vec<Value>>> {
     let tree = BTree::open(table.root);
-    match tree.get(src, &rowid_key(rowid))? {
-        Some(bytes) => Ok(Some(decode_row_reading(table, rowid, &bytes, read)?)),
-        None => Ok(None),
-    }
+    tree.get_with(src, &rowid_key(rowid), |bytes| {
+        decode_row_reading(table, rowid, bytes, read)
+    })?
+    .transpose()
 }
 
 /// Calls `f(row)` for every row the plan finds that passes its filter (the
@@ -148,6 +148,17 @@ pub fn scan_lending(
                 if !emit(&mut row.clone())? {
                     break;
                 }
+            }
+            Ok(())
+        }
+        Access::Rowid { keys, .. } if keys.values.len() == 1 => {
+            // `rowid = ?`: one key, nothing to collect, sort or dedup.
+            let env = Env::in_query(&[], &[], ctx);
+            let key = keys.values[0].eval_cow(&env)?;
+            if let Some(id) = exact_integer(&ops::coerce_for_comparison(&key, keys.aff))
+                && let Some(mut row) = fetch_row_reading(ctx.src, table, id, read)?
+            {
+                emit(&mut row)?;
             }
             Ok(())
         }

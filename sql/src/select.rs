@@ -83,6 +83,33 @@ pub struct SelectPlan {
     /// Whether it reads a row of an enclosing query (a correlated
     /// subquery).
     pub correlated: bool,
+    /// For each result column: whether it is a plain column of the row
+    /// that no other result column or ORDER BY key reads, so that its
+    /// value can be moved out of the row the scan lends instead of
+    /// copied ([`moved_columns`]).
+    pub moved: Vec<bool>,
+}
+
+/// Which result columns can take their value out of the scanned row: a
+/// bare column read by nothing else in the projection or ORDER BY (the
+/// WHERE clause has already been checked by then, and the scan decodes
+/// the next row over the hole).
+fn moved_columns(projection: &[BExpr], sort: &[SortKey]) -> Vec<bool> {
+    let mut reads: Vec<usize> = Vec::new();
+    for e in projection.iter().chain(sort.iter().map(|k| &k.expr)) {
+        e.visit(&mut |x| {
+            if let BExpr::Column { index, .. } = x {
+                reads.push(*index);
+            }
+        });
+    }
+    projection
+        .iter()
+        .map(|e| match e {
+            BExpr::Column { index, .. } => reads.iter().filter(|&&i| i == *index).count() == 1,
+            _ => false,
+        })
+        .collect()
 }
 
 /// Plans a SELECT against `schema`.
@@ -394,6 +421,7 @@ pub fn plan_select_in(
         None => (None, filter),
     };
     Ok(SelectPlan {
+        moved: moved_columns(&projection, &sort),
         correlated: b.correlated.get(),
         columns: items.into_iter().map(|(_, n)| n).collect(),
         scan: scan_plan,
@@ -792,11 +820,17 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
     if limit == Some(0) && p.sort.is_empty() {
         return Ok(Vec::new());
     }
-    let make_out = |env: &Env<'_>| -> Result<Out> {
+    // `skip`: the result columns left NULL here, to be moved in from the
+    // row afterwards.
+    let make_out = |env: &Env<'_>, skip: &[bool]| -> Result<Out> {
         let values = p
             .projection
             .iter()
-            .map(|e| e.eval(env))
+            .enumerate()
+            .map(|(i, e)| match skip.get(i) {
+                Some(true) => Ok(Value::Null),
+                _ => e.eval(env),
+            })
             .collect::<Result<Vec<_>>>()?;
         let keys = p
             .sort
@@ -808,8 +842,15 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
     match &p.aggregate {
         None => match &p.scan {
             Some(s) => scan_lending(ctx, s, &mut |row| {
-                let env = Env::in_query(row, &[], ctx);
-                Ok(sink.push(make_out(&env)?))
+                let mut out = make_out(&Env::in_query(row, &[], ctx), &p.moved)?;
+                for ((e, &moved), slot) in p.projection.iter().zip(&p.moved).zip(&mut out.values) {
+                    if let (true, BExpr::Column { index, .. }) = (moved, e)
+                        && let Some(v) = row.get_mut(*index)
+                    {
+                        *slot = std::mem::replace(v, Value::Null);
+                    }
+                }
+                Ok(sink.push(out))
             })?,
             None => {
                 let env = Env::in_query(&[], &[], ctx);
@@ -818,7 +859,7 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
                     None => true,
                 };
                 if pass {
-                    sink.push(make_out(&env)?);
+                    sink.push(make_out(&env, &[])?);
                 }
             }
         },
@@ -831,7 +872,7 @@ pub fn run_select(ctx: &ScanCtx<'_>, p: &SelectPlan) -> Result<Vec<Vec<Value>>> 
                 {
                     continue;
                 }
-                if !sink.push(make_out(&env)?) {
+                if !sink.push(make_out(&env, &[])?) {
                     break;
                 }
             }
