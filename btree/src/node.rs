@@ -219,6 +219,9 @@ pub fn search(body: &[u8], kind: Kind, target: &[u8]) -> Result<usize, usize> {
 /// `target` (cell `i`'s child holds keys `< key i`; the right pointer holds
 /// keys `>=` the last key).
 pub fn child_slot(body: &[u8], target: &[u8]) -> usize {
+    if let Ok(t) = <[u8; 8]>::try_from(target) {
+        return child_slot_of_8_byte_key(body, u64::from_be_bytes(t), target);
+    }
     let n = ncells(body);
     // As in `search`: an appended key goes right after one comparison.
     if n > 0 && key_cmp(key(body, Kind::Interior, n - 1), target).is_le() {
@@ -228,6 +231,37 @@ pub fn child_slot(body: &[u8], target: &[u8]) -> usize {
     while lo < hi {
         let mid = (lo + hi) / 2;
         if key_cmp(key(body, Kind::Interior, mid), target).is_le() {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// [`child_slot`] for an 8-byte key (a table's rowid): an interior cell
+/// holding an 8-byte key has it at a fixed place (child, length byte 8,
+/// key), read as one big-endian integer; a cell with a key of another
+/// length is compared as bytes.
+fn child_slot_of_8_byte_key(body: &[u8], target: u64, bytes: &[u8]) -> usize {
+    let at_or_below = |i: usize| -> bool {
+        let off = cell_offset(body, i);
+        match body.get(off + 4..off + 13) {
+            Some([8, k @ ..]) => {
+                let k: [u8; 8] = [k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]];
+                u64::from_be_bytes(k) <= target
+            }
+            _ => key_cmp(key(body, Kind::Interior, i), bytes).is_le(),
+        }
+    };
+    let n = ncells(body);
+    if n > 0 && at_or_below(n - 1) {
+        return n;
+    }
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if at_or_below(mid) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -374,6 +408,32 @@ mod tests {
             let mut z = x;
             z[7] = y[0];
             proptest::prop_assert_eq!(key_cmp(&x, &z), x.cmp(&z));
+        }
+    }
+
+    proptest::proptest! {
+        /// The 8-byte-key descent picks the child the byte-order search
+        /// picks, in nodes mixing 8-byte keys with shorter and longer ones.
+        #[test]
+        fn an_8_byte_key_descends_as_byte_order_says(
+            keys in proptest::collection::btree_set(
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 6..10), 0..40),
+            targets in proptest::collection::vec(proptest::prelude::any::<u64>(), 1..20),
+        ) {
+            let mut body = vec![0u8; 4000];
+            init(&mut body);
+            for (i, k) in keys.iter().enumerate() {
+                proptest::prop_assert!(insert_cell(&mut body, Kind::Interior, i, &cell::interior_cell(7, k)));
+            }
+            // Targets between, equal to and around the stored keys.
+            let near = keys.iter().filter(|k| k.len() == 8).map(|k| {
+                u64::from_be_bytes([k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]])
+            });
+            for t in targets.into_iter().chain(near.flat_map(|k| [k.wrapping_sub(1), k, k.wrapping_add(1)])) {
+                let t = t.to_be_bytes();
+                let want = keys.iter().filter(|k| k.as_slice() <= t.as_slice()).count();
+                proptest::prop_assert_eq!(child_slot(&body, &t), want);
+            }
         }
     }
 
