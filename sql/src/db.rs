@@ -219,6 +219,11 @@ pub struct Session {
     /// changed the schema: until it ends, its schema is its own and stays
     /// out of the shared cache.
     schema_changed: std::sync::atomic::AtomicBool,
+    /// The main schema the open write transaction checked against the
+    /// file once (its cookie), kept for its later statements while none
+    /// of them may have changed it: in a transaction only this session
+    /// writes, so nothing else can.
+    write_main: Mutex<Option<Arc<Schema>>>,
     temp: Mutex<TempState>,
     /// The last schema handed out with the TEMP objects attached, with the
     /// main schema and TEMP schema it was made of.
@@ -234,6 +239,7 @@ impl Session {
             shared,
             txn: Mutex::new(Txn::None),
             schema_changed: std::sync::atomic::AtomicBool::new(false),
+            write_main: Mutex::new(None),
             temp: Mutex::new(TempState::default()),
             with_temp: Mutex::new(None),
         }
@@ -642,8 +648,28 @@ impl Session {
     /// The schema a write transaction sees: the committed one (shared
     /// cache) until it changes the schema itself.
     fn write_schema(&self, w: &WriteTxn) -> Result<Arc<Schema>> {
-        let committed = !self.schema_changed.load(Ordering::Relaxed);
-        self.schema(w, committed)
+        if self.schema_changed.load(Ordering::Relaxed) {
+            return self.schema(w, false);
+        }
+        let main = {
+            let mut seen = self.write_main.lock();
+            match &*seen {
+                Some(main) => main.clone(),
+                None => {
+                    let main = self.main_schema(w, true)?;
+                    *seen = Some(main.clone());
+                    main
+                }
+            }
+        };
+        self.with_temp_schema(main)
+    }
+
+    /// A write transaction begins: nothing has changed its schema yet, and
+    /// its main schema is still to be checked.
+    fn write_txn_begins(&self) {
+        self.schema_changed.store(false, Ordering::Relaxed);
+        *self.write_main.lock() = None;
     }
 
     /// DROP VIEW / DROP TRIGGER, TEMP side: unless the name is qualified
@@ -684,6 +710,12 @@ impl Session {
     /// The schema as `src` sees it, with the session's TEMP objects.
     fn schema(&self, src: &dyn PageSource, committed: bool) -> Result<Arc<Schema>> {
         let main = self.main_schema(src, committed)?;
+        self.with_temp_schema(main)
+    }
+
+    /// `main` with the session's TEMP objects attached (cached while
+    /// neither changes).
+    fn with_temp_schema(&self, main: Arc<Schema>) -> Result<Arc<Schema>> {
         let temp = self.temp.lock().current.clone();
         if temp.is_empty() {
             return Ok(main);
@@ -755,7 +787,7 @@ impl Session {
                 let pager = self.pager();
                 let w = pager.begin_write()?;
                 // Its own transaction: nothing changed the schema yet.
-                self.schema_changed.store(false, Ordering::Relaxed);
+                self.write_txn_begins();
                 let schema = self.schema(&w, true)?;
                 match f(&w, &schema) {
                     Ok(v) => {
@@ -776,7 +808,7 @@ impl Session {
             Txn::Begun => {
                 let pager = self.pager();
                 let w = pager.begin_write()?;
-                self.schema_changed.store(false, Ordering::Relaxed);
+                self.write_txn_begins();
                 *txn = Txn::Writing(pager, w);
                 self.statement_in(txn, f)
             }
@@ -798,7 +830,7 @@ impl Session {
                     ));
                 }
                 drop(r);
-                self.schema_changed.store(false, Ordering::Relaxed);
+                self.write_txn_begins();
                 *txn = Txn::Writing(pager, w);
                 self.statement_in(txn, f)
             }

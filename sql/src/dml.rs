@@ -460,6 +460,9 @@ pub struct PreparedInsert {
     /// Where each supplied value goes: a column position, or n for the
     /// rowid.
     targets: Vec<usize>,
+    /// For each position (the columns, then the rowid): whether a value
+    /// is supplied for it (none is under DEFAULT VALUES).
+    given: Vec<bool>,
     source: Source,
     conflict: Conflict,
     triggers: RowTriggers,
@@ -505,9 +508,16 @@ pub fn prepare_insert(
         conflict,
         nesting,
     )?;
+    let mut given = vec![false; n + 1];
+    if !matches!(source, Source::DefaultValues) {
+        for &c in &targets {
+            given[c] = true;
+        }
+    }
     Ok(Prepared::Insert(PreparedInsert {
         target: t,
         targets,
+        given,
         source,
         conflict: conflict.unwrap_or(Conflict::Abort),
         triggers,
@@ -516,57 +526,80 @@ pub fn prepare_insert(
 
 impl PreparedInsert {
     fn run(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let ctx = ScanCtx::new(tx, params);
+        match &self.source {
+            // One row of VALUES (the commonest INSERT): its values go
+            // straight into the new row. Several rows are all evaluated
+            // before the first is inserted, as SQLite does.
+            Source::Values(rows) if rows.len() == 1 => {
+                let env = Env::in_query(&[], &[], &ctx);
+                let row = self.new_row(rows[0].iter().map(|e| e.eval(&env)))?;
+                self.insert_row(tx, row)
+            }
+            source => {
+                let mut count = 0;
+                for values in source.rows(&ctx)? {
+                    let row = self.new_row(values.into_iter().map(Ok))?;
+                    count += self.insert_row(tx, row)?;
+                }
+                Ok(count)
+            }
+        }
+    }
+
+    /// The row to insert, laid out as columns then rowid: the supplied
+    /// `values` in their target positions, the other columns' defaults.
+    fn new_row(&self, values: impl Iterator<Item = Result<Value>>) -> Result<Vec<Value>> {
         let t = &self.target;
         let table = &t.table;
         let n = table.columns.len();
-        let default_only = matches!(self.source, Source::DefaultValues);
-        let source_rows = self.source.rows(&ScanCtx::new(tx, params))?;
-        let mut count = 0;
-        for values in source_rows {
-            let mut row: Vec<Value> = Vec::with_capacity(n + 1);
-            let mut given = vec![false; n + 1];
-            for &c in &self.targets {
-                given[c] = !default_only;
-            }
-            for (c, &is_given) in given.iter().enumerate().take(n) {
-                // An omitted INTEGER PRIMARY KEY gets a new rowid, whatever
-                // its DEFAULT says (as in SQLite).
-                let fresh_rowid = table.rowid_alias == Some(c);
-                row.push(if is_given || fresh_rowid {
-                    Value::Null
-                } else {
-                    t.default_value(c)?
-                });
-            }
-            row.push(Value::Null);
-            if !default_only {
-                for (v, &c) in values.into_iter().zip(&self.targets) {
-                    row[c] = v;
-                }
-            }
-            // The INTEGER PRIMARY KEY column's value is the rowid.
-            if let Some(a) = table.rowid_alias
-                && !given[n]
-            {
-                row[n] = row[a].clone();
-            }
-            if self.triggers.any(TriggerTiming::Before) {
-                let new = before_row(table, &row, true)?;
-                if self
-                    .triggers
-                    .fire(TriggerTiming::Before, tx, Some(&new), None)?
-                    == Flow::Ignore
-                {
-                    continue;
-                }
-            }
-            if let Some(stored) = store_row(tx, t, row, None, self.conflict)? {
-                count += 1;
-                self.triggers
-                    .fire(TriggerTiming::After, tx, Some(&stored), None)?;
+        let mut row: Vec<Value> = Vec::with_capacity(n + 1);
+        for (c, &is_given) in self.given.iter().enumerate().take(n) {
+            // An omitted INTEGER PRIMARY KEY gets a new rowid, whatever
+            // its DEFAULT says (as in SQLite).
+            let fresh_rowid = table.rowid_alias == Some(c);
+            row.push(if is_given || fresh_rowid {
+                Value::Null
+            } else {
+                t.default_value(c)?
+            });
+        }
+        row.push(Value::Null);
+        if !matches!(self.source, Source::DefaultValues) {
+            for (v, &c) in values.zip(&self.targets) {
+                row[c] = v?;
             }
         }
-        Ok(count)
+        // The INTEGER PRIMARY KEY column's value is the rowid.
+        if let Some(a) = table.rowid_alias
+            && !self.given[n]
+        {
+            row[n] = row[a].clone();
+        }
+        Ok(row)
+    }
+
+    /// Inserts one new row, with its triggers; 1 if it was stored.
+    fn insert_row(&self, tx: &WriteTxn, row: Vec<Value>) -> Result<u64> {
+        let t = &self.target;
+        if self.triggers.any(TriggerTiming::Before) {
+            let new = before_row(&t.table, &row, true)?;
+            if self
+                .triggers
+                .fire(TriggerTiming::Before, tx, Some(&new), None)?
+                == Flow::Ignore
+            {
+                return Ok(0);
+            }
+        }
+        match store_row(tx, t, row, None, self.conflict)? {
+            Some(stored) => {
+                self.triggers
+                    .fire(TriggerTiming::After, tx, Some(&stored), None)?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
     }
 }
 

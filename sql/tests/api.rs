@@ -421,6 +421,44 @@ fn a_transaction_sees_its_own_schema_changes_and_no_session_sees_rolled_back_one
     );
 }
 
+/// A write transaction checks the schema once and keeps it for its later
+/// statements; the next transaction must check again, since another
+/// session may have changed the schema in between.
+#[test]
+fn each_write_transaction_sees_the_schema_other_sessions_committed_before_it() {
+    let db = Database::open_in_memory().expect("open");
+    let other = db.session();
+    db.execute("CREATE TABLE t(a)", ()).expect("create t");
+    db.execute_batch("BEGIN; INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); COMMIT;")
+        .expect("first transaction");
+    other
+        .execute_batch("ALTER TABLE t ADD COLUMN b DEFAULT 7; CREATE TABLE u(x);")
+        .expect("the other session changes the schema");
+    db.execute_batch(
+        "BEGIN; INSERT INTO t VALUES (3, 8); INSERT INTO u VALUES (9); \
+         INSERT INTO t VALUES (4, 9); COMMIT;",
+    )
+    .expect("the next transaction sees the new columns and table");
+    assert_eq!(
+        ints(db.query("SELECT a, b FROM t ORDER BY a", ()).expect("t")),
+        [[1, 7], [2, 7], [3, 8], [4, 9]]
+    );
+    // DDL inside a transaction is seen by its next statements.
+    db.execute_batch(
+        "BEGIN; INSERT INTO u VALUES (1); ALTER TABLE u ADD COLUMN y; \
+         INSERT INTO u VALUES (2, 3); COMMIT;",
+    )
+    .expect("ddl between inserts");
+    assert_eq!(
+        ints(
+            other
+                .query("SELECT count(*), sum(y) FROM u", ())
+                .expect("u")
+        ),
+        [[3, 3]]
+    );
+}
+
 #[test]
 fn a_prepared_select_keeps_its_plan_only_while_the_schema_is_the_same() {
     let db = Database::open_in_memory().expect("open");
