@@ -13,19 +13,28 @@
 //!
 //! Each piece remembers the line on which it starts, so that an error can
 //! say `near line N`. A chunk of SQL can hold several statements on one
-//! line (`SELECT 1; SELECT 2;`); the shell splits it and runs each.
+//! line (`SELECT 1; SELECT 2;`); the piece says where each is (found by
+//! the same scan that saw the chunk complete, so the shell does not scan
+//! it again), and the shell runs each.
 //!
 //! ```
-//! use walnut_repl::input::{LineBuffer, Piece};
+//! use walnut_repl::input::{LineBuffer, Piece, StatementAt};
 //!
 //! let mut buf = LineBuffer::new();
 //! assert_eq!(buf.push("SELECT"), None);
 //! assert!(buf.is_pending());
-//! assert_eq!(buf.push("  1;"), Some(Piece::Sql { text: "SELECT\n  1;\n".into(), line: 1 }));
+//! assert_eq!(
+//!     buf.push("  1;"),
+//!     Some(Piece::Sql {
+//!         text: "SELECT\n  1;\n".into(),
+//!         line: 1,
+//!         statements: vec![StatementAt { start: 0, end: 10, line: 1 }],
+//!     })
+//! );
 //! assert_eq!(buf.push(".tables"), Some(Piece::Dot { text: ".tables".into(), line: 3 }));
 //! ```
 
-use walnut_sql::parse::{complete_statements, split_statements};
+use walnut_sql::parse::{StatementText, complete_statements, split_statements};
 
 /// Something ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +52,31 @@ pub enum Piece {
         text: String,
         /// The 1-based line on which it starts.
         line: usize,
+        /// Its statements, as `walnut_sql::parse::split_statements` finds
+        /// them (never none).
+        statements: Vec<StatementAt>,
     },
+}
+
+/// Where one statement of a [`Piece::Sql`] is in its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementAt {
+    /// The byte offset of the statement's first token.
+    pub start: usize,
+    /// The byte offset just past its last token (the `;` excluded).
+    pub end: usize,
+    /// The 1-based line of the text on which it starts.
+    pub line: usize,
+}
+
+impl StatementAt {
+    fn of(s: &StatementText<'_>) -> StatementAt {
+        StatementAt {
+            start: s.offset,
+            end: s.offset + s.text.len(),
+            line: s.line,
+        }
+    }
 }
 
 /// Collects lines until they make a piece.
@@ -75,21 +108,24 @@ impl LineBuffer {
                 return None;
             }
             self.pending_line = self.lines_seen;
+            self.pending.reserve(line.len() + 1);
         }
         self.pending.push_str(line);
         self.pending.push('\n');
-        let complete = complete_statements(&self.pending).map(|s| s.is_empty());
-        if let Some(only_comments) = complete {
-            let text = std::mem::take(&mut self.pending);
-            if only_comments {
-                return None;
-            }
-            return Some(Piece::Sql {
-                text,
-                line: self.pending_line,
-            });
+        let statements: Vec<StatementAt> = complete_statements(&self.pending)?
+            .iter()
+            .map(StatementAt::of)
+            .collect();
+        let text = std::mem::take(&mut self.pending);
+        if statements.is_empty() {
+            // Only comments.
+            return None;
         }
-        None
+        Some(Piece::Sql {
+            text,
+            line: self.pending_line,
+            statements,
+        })
     }
 
     /// Lines pushed so far.
@@ -106,12 +142,17 @@ impl LineBuffer {
     /// it anyway, and reports the error it gets).
     pub fn finish(&mut self) -> Option<Piece> {
         let text = std::mem::take(&mut self.pending);
-        if split_statements(&text).is_empty() {
+        let statements: Vec<StatementAt> = split_statements(&text)
+            .iter()
+            .map(StatementAt::of)
+            .collect();
+        if statements.is_empty() {
             return None;
         }
         Some(Piece::Sql {
             text,
             line: self.pending_line,
+            statements,
         })
     }
 

@@ -329,7 +329,12 @@ impl Shell {
                     break;
                 }
             }
-            let text = String::from_utf8_lossy(&line);
+            // (`from_utf8` checks ASCII a word at a time; the lossy
+            // conversion, for the rare line that is not UTF-8, does not.)
+            let text = match std::str::from_utf8(&line) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&line),
+            };
             let text = text.trim_end_matches(['\n', '\r']);
             if let Some(piece) = buffer.push(text) {
                 let flow = self.run_piece(piece, numbered);
@@ -355,18 +360,47 @@ impl Shell {
         };
         match piece {
             crate::input::Piece::Dot { text, line } => self.run_dot(&text, origin(line)),
-            crate::input::Piece::Sql { text, line } => self.run_sql(&text, origin(line)),
+            crate::input::Piece::Sql {
+                text,
+                line,
+                statements,
+            } => {
+                // The statements a LineBuffer found; a piece made some
+                // other way, with ranges that do not fit its text, is split
+                // again.
+                if !statements
+                    .iter()
+                    .all(|s| text.get(s.start..s.end).is_some())
+                {
+                    return self.run_sql(&text, origin(line));
+                }
+                let statements = statements
+                    .iter()
+                    .filter_map(|s| Some((text.get(s.start..s.end)?, s.line)));
+                self.run_statements(statements, origin(line))
+            }
         }
     }
 
     /// Runs SQL text that may hold several statements.
     pub fn run_sql(&mut self, text: &str, origin: Origin) -> Flow {
-        for stmt in split_statements(text) {
+        let statements = split_statements(text);
+        self.run_statements(statements.iter().map(|s| (s.text, s.line)), origin)
+    }
+
+    /// Runs statements (text, and line within the piece of input), one
+    /// after the other.
+    fn run_statements<'t>(
+        &mut self,
+        statements: impl Iterator<Item = (&'t str, usize)>,
+        origin: Origin,
+    ) -> Flow {
+        for (text, line) in statements {
             let o = match origin {
-                Origin::Line(n) => Origin::Line(n + stmt.line - 1),
+                Origin::Line(n) => Origin::Line(n + line - 1),
                 Origin::Prompt => Origin::Prompt,
             };
-            let flow = self.run_statement(stmt.text, o);
+            let flow = self.run_statement(text, o);
             if flow != Flow::Continue {
                 return flow;
             }
@@ -399,14 +433,14 @@ impl Shell {
         } else {
             None
         };
-        let started = Instant::now();
+        let started = (self.switches.timer || self.switches.trace).then(Instant::now);
         let cpu_before = if self.switches.timer {
             cpu_times()
         } else {
             Default::default()
         };
         let result = self.execute_and_print(sql);
-        let elapsed = started.elapsed();
+        let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
         let flow = match result {
             Ok(()) => Flow::Continue,
             Err(e) => self.report(&e, origin),

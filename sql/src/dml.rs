@@ -84,18 +84,27 @@ impl Target {
         let table = schema.table(name)?.clone();
         let indexes = schema.indexes_of(&table.name);
         let slots = ParamSlots::default();
-        let mut b = Binder::new(Some(&table), Some(&table.name), &slots);
-        let checks = table
-            .checks
-            .iter()
-            .map(|c| Ok((b.bind(c)?, c.to_string())))
-            .collect::<Result<Vec<_>>>()?;
-        let mut nb = Binder::new(None, None, &slots);
-        let defaults = table
-            .columns
-            .iter()
-            .map(|c| c.default.as_ref().map(|d| nb.bind(d)).transpose())
-            .collect::<Result<Vec<_>>>()?;
+        let checks = if table.checks.is_empty() {
+            Vec::new()
+        } else {
+            let mut b = Binder::new(Some(&table), Some(&table.name), &slots);
+            table
+                .checks
+                .iter()
+                .map(|c| Ok((b.bind(c)?, c.to_string())))
+                .collect::<Result<Vec<_>>>()?
+        };
+        // (`default_value` reads a missing entry as no DEFAULT.)
+        let defaults = if table.columns.iter().all(|c| c.default.is_none()) {
+            Vec::new()
+        } else {
+            let mut nb = Binder::new(None, None, &slots);
+            table
+                .columns
+                .iter()
+                .map(|c| c.default.as_ref().map(|d| nb.bind(d)).transpose())
+                .collect::<Result<Vec<_>>>()?
+        };
         Ok(Target {
             table,
             indexes,
@@ -503,7 +512,7 @@ pub fn prepare_insert(
     let triggers = RowTriggers::prepare(
         schema,
         &table.name,
-        shape_of(&table, true, false),
+        || shape_of(&table, true, false),
         Change::Insert,
         conflict,
         nesting,
@@ -687,7 +696,7 @@ pub fn prepare_update(
     let triggers = RowTriggers::prepare(
         schema,
         &table.name,
-        shape_of(&table, true, true),
+        || shape_of(&table, true, true),
         Change::Update(&assigned),
         conflict,
         nesting,
@@ -792,7 +801,7 @@ pub fn prepare_delete(
     let triggers = RowTriggers::prepare(
         schema,
         &table.name,
-        shape_of(&table, false, true),
+        || shape_of(&table, false, true),
         Change::Delete,
         None,
         nesting,

@@ -117,7 +117,7 @@ fn triggers(
         Change::Update(_) => (true, true),
         Change::Delete => (false, true),
     };
-    let shape = RowShape {
+    let shape = || RowShape {
         columns: table.columns.iter().map(|c| c.name.clone()).collect(),
         rowid_alias: None,
         new,

@@ -59,6 +59,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
+mod fast_insert;
 mod trigger;
 
 /// Parses SQL text into sqlparser statements (after rewriting the few
@@ -297,7 +298,7 @@ enum Lexical {
     /// Plain SQL.
     Code,
     /// Inside `'..'`, `".."`, `` `..` `` or `[..]`; the closing character.
-    Quoted(char),
+    Quoted(u8),
     /// Inside `-- ...` (up to the end of the line).
     LineComment,
     /// Inside `/* ... */`.
@@ -305,7 +306,7 @@ enum Lexical {
 }
 
 /// What scanning a script finds.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct Scan {
     /// The statements' byte ranges, from the start of the first token to
     /// the end of the last.
@@ -316,117 +317,160 @@ struct Scan {
     open: bool,
 }
 
+/// The bytes of a word (or number) for [`scan`]: ASCII letters, digits
+/// and `_`.
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
 /// Scans `script` the way SQLite's tokenizer sees `;`: a `;` inside a
 /// string (`'..'`), a quoted name (`".."`, `` `..` ``, `[..]`) or a comment
 /// (`-- ..`, `/* .. */`) does not end a statement. A doubled quote inside a
 /// string (`'it''s'`) needs no special case: the string closes and at once
 /// opens again.
+///
+/// The shell scans every line it reads (to know whether a statement is
+/// complete), so this works on bytes: everything it looks for is ASCII, a
+/// string or comment is skipped to its end in one search, and a word is
+/// kept as a range of the script, never copied. Only a character outside
+/// ASCII in plain SQL is decoded, to tell a space (U+00A0, ...) from the
+/// rest.
 fn scan(script: &str) -> Scan {
+    let bytes = script.as_bytes();
     let mut statements = Vec::new();
     let mut state = Lexical::Code;
     // The current statement's (first token start, last token end).
     let mut current: Option<(usize, usize)> = None;
-    // Words of the current statement: its first three, and the last one
-    // if it came right after a `;` (a trigger's body holds `;`, and only
-    // `; END;` ends it, as in SQLite's `sqlite3_complete`: the END of a
-    // CASE does not).
-    let mut word = String::new();
-    let mut first_words: Vec<String> = Vec::new();
-    let mut last_word = String::new();
-    // Whether the last token was a `;` inside a trigger, and whether the
-    // word being read started right after one.
+    // The first three words of the current statement. A trigger's body
+    // holds `;`, and only `; END;` ends it, as in SQLite's
+    // `sqlite3_complete` (the END of a CASE does not): `last_is_end` says
+    // whether the last word was END right after a `;` in a trigger, and
+    // `after_semicolon` whether the last token was such a `;`.
+    let mut first_words = [(0, 0); 3];
+    let mut first_count = 0;
+    let mut last_is_end = false;
     let mut after_semicolon = false;
-    let mut word_after_semicolon = false;
-    // Only the words kept are copied: scanning is done for every line the
-    // shell reads, and most words are neither.
-    let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String, after: bool| {
-        if !word.is_empty() {
-            if first.len() < 3 {
-                first.push(word.to_ascii_uppercase());
-            }
-            last.clear();
-            if after {
-                last.push_str(word);
-                last.make_ascii_uppercase();
-            }
-            word.clear();
-        }
+    let is_word = |b: u8| WORD_BYTES[usize::from(b)];
+    let word_is = |(start, end): (usize, usize), w: &str| {
+        script
+            .get(start..end)
+            .is_some_and(|s| s.eq_ignore_ascii_case(w))
     };
-    let mut chars = script.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
-        let end = i + c.len_utf8();
-        if state == Lexical::Code && !(c.is_ascii_alphanumeric() || c == '_') {
-            flush(
-                &mut word,
-                &mut first_words,
-                &mut last_word,
-                word_after_semicolon,
-            );
-        }
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
         match state {
-            Lexical::Code => match c {
-                ';' if is_trigger(&first_words) && last_word != "END" => {
-                    last_word.clear();
-                    after_semicolon = true;
-                    if let Some((_, last)) = &mut current {
-                        *last = end;
+            Lexical::Code => {
+                if is_word(b) {
+                    // A word (or number), read whole.
+                    let start = i;
+                    i += 1;
+                    while bytes.get(i).is_some_and(|&b| is_word(b)) {
+                        i += 1;
                     }
-                }
-                ';' => {
-                    if let Some(range) = current.take() {
-                        statements.push(range);
+                    if first_count < 3 {
+                        first_words[first_count] = (start, i);
+                        first_count += 1;
                     }
-                    first_words.clear();
-                    last_word.clear();
+                    last_is_end = after_semicolon && word_is((start, i), "END");
                     after_semicolon = false;
+                    current = Some(current.map_or((start, i), |(first, _)| (first, i)));
+                    continue;
                 }
-                '-' if next == Some('-') => {
-                    chars.next();
-                    state = Lexical::LineComment;
-                }
-                '/' if next == Some('*') => {
-                    chars.next();
-                    state = Lexical::BlockComment;
-                }
-                c if c.is_whitespace() => {}
-                c => {
-                    state = match c {
-                        '\'' | '"' | '`' => Lexical::Quoted(c),
-                        '[' => Lexical::Quoted(']'),
-                        _ => Lexical::Code,
-                    };
-                    if c.is_ascii_alphanumeric() || c == '_' {
-                        if word.is_empty() {
-                            word_after_semicolon = after_semicolon;
+                let trigger = |first: &[(usize, usize)]| match first {
+                    [c, t, ..] if word_is(*c, "CREATE") && word_is(*t, "TRIGGER") => true,
+                    [c, temp, t] => {
+                        word_is(*c, "CREATE")
+                            && (word_is(*temp, "TEMP") || word_is(*temp, "TEMPORARY"))
+                            && word_is(*t, "TRIGGER")
+                    }
+                    _ => false,
+                };
+                let mut len = 1;
+                match b {
+                    b';' if trigger(&first_words[..first_count]) && !last_is_end => {
+                        last_is_end = false;
+                        after_semicolon = true;
+                        if let Some((_, last)) = &mut current {
+                            *last = i + 1;
                         }
-                        word.push(c);
-                    } else {
-                        last_word.clear();
                     }
-                    after_semicolon = false;
-                    current = Some(current.map_or((i, end), |(start, _)| (start, end)));
+                    b';' => {
+                        if let Some(range) = current.take() {
+                            statements.push(range);
+                        }
+                        first_count = 0;
+                        last_is_end = false;
+                        after_semicolon = false;
+                    }
+                    b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                        state = Lexical::LineComment;
+                        len = 2;
+                    }
+                    b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                        state = Lexical::BlockComment;
+                        len = 2;
+                    }
+                    b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {}
+                    _ => {
+                        if b >= 0x80 {
+                            // A character outside ASCII: a space, or a token.
+                            let c = script.get(i..).and_then(|s| s.chars().next());
+                            len = c.map_or(1, char::len_utf8);
+                            if c.is_some_and(char::is_whitespace) {
+                                i += len;
+                                continue;
+                            }
+                        }
+                        state = match b {
+                            b'\'' | b'"' | b'`' => Lexical::Quoted(b),
+                            b'[' => Lexical::Quoted(b']'),
+                            _ => Lexical::Code,
+                        };
+                        last_is_end = false;
+                        after_semicolon = false;
+                        current = Some(current.map_or((i, i + len), |(start, _)| (start, i + len)));
+                    }
                 }
-            },
+                i += len;
+            }
             Lexical::Quoted(close) => {
+                // To the closing character, or to the end of the script.
+                let rest = script.get(i..).unwrap_or_default();
+                i = match rest.find(char::from(close)) {
+                    Some(p) => {
+                        state = Lexical::Code;
+                        i + p + 1
+                    }
+                    None => bytes.len(),
+                };
                 if let Some((_, last)) = &mut current {
-                    *last = end;
-                }
-                if c == close {
-                    state = Lexical::Code;
+                    *last = i;
                 }
             }
             Lexical::LineComment => {
-                if c == '\n' {
-                    state = Lexical::Code;
+                let rest = script.get(i..).unwrap_or_default();
+                match rest.find('\n') {
+                    Some(p) => {
+                        i += p + 1;
+                        state = Lexical::Code;
+                    }
+                    None => i = bytes.len(),
                 }
             }
-            Lexical::BlockComment => {
-                if c == '*' && next == Some('/') {
-                    chars.next();
+            Lexical::BlockComment => match script.get(i..).and_then(|s| s.find("*/")) {
+                Some(p) => {
+                    i += p + 2;
                     state = Lexical::Code;
                 }
-            }
+                None => i = bytes.len(),
+            },
         }
     }
     let unterminated = current.is_some();
@@ -546,7 +590,48 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement, SqlError> {
 
 /// [`parse_statement`], for a statement of a trigger's program when
 /// `in_trigger` is set (where `RAISE()` may be used).
+///
+/// An `INSERT ... VALUES` of literals, the statement scripts are made of,
+/// is read by the fast path of `parse/fast_insert.rs` when it can be,
+/// with the meaning sqlparser's tree for it has (see that module).
+/// Everything else, and whatever the fast path declines, goes through
+/// sqlparser ([`parse_slow`]).
 fn parse_one(sql: &str, in_trigger: bool) -> Result<ParsedStatement, SqlError> {
+    let Some((fast, text)) = fast_insert::parse(sql).and_then(|f| {
+        let text = f.text()?.to_string();
+        Some((f, text))
+    }) else {
+        return parse_slow(sql, in_trigger);
+    };
+    // No parameters: a literal is all a value can be.
+    let statement = match fast.translate() {
+        Some(statement) => statement?,
+        None => {
+            let Some(tree) = fast.to_sqlparser() else {
+                return parse_slow(sql, in_trigger);
+            };
+            let mut t = Translator {
+                exprs: ExprTranslator {
+                    in_trigger,
+                    ..ExprTranslator::new(sql)
+                },
+                source: sql,
+                tokens: &[],
+            };
+            t.statement(&tree)?
+        }
+    };
+    Ok(ParsedStatement {
+        text,
+        statement,
+        param_count: 0,
+        param_names: Vec::new(),
+        index_hint: None,
+    })
+}
+
+/// [`parse_one`] through sqlparser.
+fn parse_slow(sql: &str, in_trigger: bool) -> Result<ParsedStatement, SqlError> {
     let tokens = tokenize(sql)?;
     let first: Vec<String> = tokens
         .iter()
@@ -2222,26 +2307,12 @@ impl<'a> ExprTranslator<'a> {
             }
             sp::Expr::Nested(inner) => self.expr(inner)?,
             sp::Expr::UnaryOp { op, expr } => {
-                // -9223372036854775808 is the smallest INTEGER, though
-                // 9223372036854775808 alone is too big for one (a REAL).
                 if *op == sp::UnaryOperator::Minus
                     && let sp::Expr::Value(v) = expr.as_ref()
                     && let sp::Value::Number(text, _) = &v.value
-                    && text == "9223372036854775808"
+                    && let Some(negative) = negative_number(text)?
                 {
-                    return Ok(Expr::Literal(Value::Integer(i64::MIN)));
-                }
-                // A negative number is a literal in SQLite (so `-0.0` is
-                // the REAL -0.0, not 0 - 0.0).
-                if *op == sp::UnaryOperator::Minus
-                    && let sp::Expr::Value(v) = expr.as_ref()
-                    && let sp::Value::Number(text, _) = &v.value
-                {
-                    match number(text)? {
-                        Value::Integer(i) => return Ok(Expr::Literal(Value::Integer(-i))),
-                        Value::Real(r) => return Ok(Expr::Literal(Value::Real(-r))),
-                        _ => {}
-                    }
+                    return Ok(Expr::Literal(negative));
                 }
                 let op = match op {
                     sp::UnaryOperator::Minus => UnaryOp::Neg,
@@ -2617,6 +2688,22 @@ fn number(text: &str) -> Result<Value, SqlError> {
     text.parse::<f64>()
         .map(Value::real)
         .map_err(|_| SqlError::Syntax(format!("bad number {text}")))
+}
+
+/// `-number` as SQLite reads it: a literal, so that `-0.0` is the REAL
+/// -0.0 (not 0 - 0.0), and -9223372036854775808 the smallest INTEGER,
+/// though 9223372036854775808 alone is too big for one (a REAL). `None`
+/// if `number` reads `text` as neither INTEGER nor REAL (then it is the
+/// operator applied to the number).
+fn negative_number(text: &str) -> Result<Option<Value>, SqlError> {
+    if text == "9223372036854775808" {
+        return Ok(Some(Value::Integer(i64::MIN)));
+    }
+    Ok(match number(text)? {
+        Value::Integer(i) => Some(Value::Integer(-i)),
+        Value::Real(r) => Some(Value::Real(-r)),
+        _ => None,
+    })
 }
 
 fn hex_blob(h: &str) -> Result<Vec<u8>, SqlError> {
@@ -3254,6 +3341,157 @@ mod script_tests {
         // Nothing pending: nothing to wait for.
         assert!(is_complete(""));
         assert!(is_complete("  -- just a comment\n"));
+    }
+
+    /// The scanner as it was before it worked on bytes (one character at
+    /// a time, every word copied): the model the byte scanner must agree
+    /// with.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Model {
+        Code,
+        Quoted(char),
+        LineComment,
+        BlockComment,
+    }
+
+    fn model_scan(script: &str) -> Scan {
+        let mut statements = Vec::new();
+        let mut state = Model::Code;
+        // The current statement's (first token start, last token end).
+        let mut current: Option<(usize, usize)> = None;
+        // Words of the current statement: its first three, and the last one
+        // if it came right after a `;` (a trigger's body holds `;`, and only
+        // `; END;` ends it, as in SQLite's `sqlite3_complete`: the END of a
+        // CASE does not).
+        let mut word = String::new();
+        let mut first_words: Vec<String> = Vec::new();
+        let mut last_word = String::new();
+        // Whether the last token was a `;` inside a trigger, and whether the
+        // word being read started right after one.
+        let mut after_semicolon = false;
+        let mut word_after_semicolon = false;
+        // Only the words kept are copied: scanning is done for every line the
+        // shell reads, and most words are neither.
+        let flush = |word: &mut String, first: &mut Vec<String>, last: &mut String, after: bool| {
+            if !word.is_empty() {
+                if first.len() < 3 {
+                    first.push(word.to_ascii_uppercase());
+                }
+                last.clear();
+                if after {
+                    last.push_str(word);
+                    last.make_ascii_uppercase();
+                }
+                word.clear();
+            }
+        };
+        let mut chars = script.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let next = chars.peek().map(|&(_, n)| n);
+            let end = i + c.len_utf8();
+            if state == Model::Code && !(c.is_ascii_alphanumeric() || c == '_') {
+                flush(
+                    &mut word,
+                    &mut first_words,
+                    &mut last_word,
+                    word_after_semicolon,
+                );
+            }
+            match state {
+                Model::Code => match c {
+                    ';' if is_trigger(&first_words) && last_word != "END" => {
+                        last_word.clear();
+                        after_semicolon = true;
+                        if let Some((_, last)) = &mut current {
+                            *last = end;
+                        }
+                    }
+                    ';' => {
+                        if let Some(range) = current.take() {
+                            statements.push(range);
+                        }
+                        first_words.clear();
+                        last_word.clear();
+                        after_semicolon = false;
+                    }
+                    '-' if next == Some('-') => {
+                        chars.next();
+                        state = Model::LineComment;
+                    }
+                    '/' if next == Some('*') => {
+                        chars.next();
+                        state = Model::BlockComment;
+                    }
+                    c if c.is_whitespace() => {}
+                    c => {
+                        state = match c {
+                            '\'' | '"' | '`' => Model::Quoted(c),
+                            '[' => Model::Quoted(']'),
+                            _ => Model::Code,
+                        };
+                        if c.is_ascii_alphanumeric() || c == '_' {
+                            if word.is_empty() {
+                                word_after_semicolon = after_semicolon;
+                            }
+                            word.push(c);
+                        } else {
+                            last_word.clear();
+                        }
+                        after_semicolon = false;
+                        current = Some(current.map_or((i, end), |(start, _)| (start, end)));
+                    }
+                },
+                Model::Quoted(close) => {
+                    if let Some((_, last)) = &mut current {
+                        *last = end;
+                    }
+                    if c == close {
+                        state = Model::Code;
+                    }
+                }
+                Model::LineComment => {
+                    if c == '\n' {
+                        state = Model::Code;
+                    }
+                }
+                Model::BlockComment => {
+                    if c == '*' && next == Some('/') {
+                        chars.next();
+                        state = Model::Code;
+                    }
+                }
+            }
+        }
+        let unterminated = current.is_some();
+        statements.extend(current);
+        Scan {
+            statements,
+            unterminated,
+            open: matches!(state, Model::Quoted(_) | Model::BlockComment),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(5_000))]
+
+        /// The byte scanner finds what the character scanner found, on
+        /// scripts made of the pieces that matter to it: quotes of every
+        /// kind, comments, `;`, triggers and their END, words run
+        /// together, spaces outside ASCII and other characters.
+        #[test]
+        fn the_byte_scanner_agrees_with_the_model(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "CREATE", "create", "TEMP", "TEMPORARY", "TRIGGER", "trigger", "END", "end",
+                "BEGIN", "CASE", "INSERT", "x", "_1", " ", "  ", "\t", "\n", "\r", "\u{b}",
+                "\u{c}", "\u{a0}", "\u{2028}", "\u{3000}", "é", "😀", ";", ";", ";", "'", "\"",
+                "`", "[", "]", "--", "-", "/*", "*/", "/", "*", "(", ")", ",", "1", "''",
+                "CREATE TRIGGER ", "CREATE TEMP TRIGGER ", "create temporary trigger ",
+                "; END;", ";END", "END;", "; end ",
+            ]), 0..40)
+        ) {
+            let script: String = pieces.concat();
+            proptest::prop_assert_eq!(scan(&script), model_scan(&script), "{:?}", script);
+        }
     }
 }
 

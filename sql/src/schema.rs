@@ -300,6 +300,20 @@ pub fn key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// The entry of `map` (keyed by [`key`]) for `name`, in any case. Every
+/// statement looks its table up several times (as a view, a table, its
+/// indexes, its triggers), most often in maps that are empty or with a
+/// name already in lower case: neither needs the lower-cased copy.
+pub fn lookup<'m, V>(map: &'m BTreeMap<String, V>, name: &str) -> Option<&'m V> {
+    if map.is_empty() {
+        None
+    } else if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        map.get(&key(name))
+    } else {
+        map.get(name)
+    }
+}
+
 /// The name SQLite gives the `n`th (1-based) automatic index of a table.
 pub fn autoindex_name(table: &str, n: usize) -> String {
     format!("sqlite_autoindex_{table}_{n}")
@@ -609,27 +623,27 @@ impl Schema {
         if self.temp_view(name).is_some() {
             return None;
         }
-        self.tables.get(&key(name))
+        lookup(&self.tables, name)
     }
 
     /// The view called `name`, if there is one: a TEMP view first.
     pub fn find_view(&self, name: &str) -> Option<&Arc<View>> {
-        self.temp_view(name).or_else(|| self.views.get(&key(name)))
+        self.temp_view(name).or_else(|| lookup(&self.views, name))
     }
 
     /// The table of main called `name`, if there is one.
     pub fn main_table(&self, name: &str) -> Option<&Arc<Table>> {
-        self.tables.get(&key(name))
+        lookup(&self.tables, name)
     }
 
     /// The view of main called `name`, if there is one.
     pub fn main_view(&self, name: &str) -> Option<&Arc<View>> {
-        self.views.get(&key(name))
+        lookup(&self.views, name)
     }
 
     /// The trigger of main called `name`, if there is one.
     pub fn main_trigger(&self, name: &str) -> Option<&Arc<Trigger>> {
-        self.triggers.get(&key(name))
+        lookup(&self.triggers, name)
     }
 
     /// Every trigger of main.
@@ -651,6 +665,9 @@ impl Schema {
         timing: crate::ast::TriggerTiming,
         change: Change<'_>,
     ) -> Vec<Arc<Trigger>> {
+        if self.triggers.is_empty() && self.temp.has_no_triggers() {
+            return Vec::new();
+        }
         let fires = |t: &Arc<Trigger>| t.is_on(table) && t.fires_for(timing, change);
         let mut temp: Vec<Arc<Trigger>> = self.temp.triggers().into_iter().filter(fires).collect();
         if self.temp_view(table).is_some() {
@@ -676,7 +693,7 @@ impl Schema {
 
     /// The index called `name`, if there is one.
     pub fn find_index(&self, name: &str) -> Option<&Arc<Index>> {
-        self.indexes.get(&key(name))
+        lookup(&self.indexes, name)
     }
 
     /// Every table, by lower-cased name.
@@ -691,6 +708,9 @@ impl Schema {
 
     /// The indexes of a table, oldest first (automatic ones in number order).
     pub fn indexes_of(&self, table: &str) -> Vec<Arc<Index>> {
+        if self.indexes.is_empty() {
+            return Vec::new();
+        }
         let t = key(table);
         let mut v: Vec<Arc<Index>> = self
             .indexes

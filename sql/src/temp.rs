@@ -39,7 +39,7 @@
 use crate::ast::{CreateTrigger, CreateView, SchemaName};
 use crate::ddl::{normalized_create, reserved};
 use crate::error::{Error, Result, SqlError};
-use crate::schema::{Schema, View, key, view_and_trigger_rows};
+use crate::schema::{Schema, View, key, lookup, view_and_trigger_rows};
 use crate::trigger::{self, Trigger};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -69,12 +69,17 @@ impl TempSchema {
 
     /// The TEMP view called `name` (any case).
     pub fn find_view(&self, name: &str) -> Option<&Arc<View>> {
-        self.views.get(&key(name))
+        lookup(&self.views, name)
     }
 
     /// The TEMP trigger called `name` (any case).
     pub fn find_trigger(&self, name: &str) -> Option<&Arc<Trigger>> {
-        self.triggers.get(&key(name))
+        lookup(&self.triggers, name)
+    }
+
+    /// Whether there is no TEMP trigger.
+    pub fn has_no_triggers(&self) -> bool {
+        self.triggers.is_empty()
     }
 
     /// Every TEMP trigger, in creation order.

@@ -158,17 +158,20 @@ impl std::fmt::Debug for RowTriggers {
 
 impl RowTriggers {
     /// Prepares the programs of the triggers that `change` fires on
-    /// `table` (its rows shaped as `shape`), for a statement whose
-    /// conflict policy is `conflict`, prepared within `nesting`.
+    /// `table` (its rows shaped as `shape` gives them), for a statement
+    /// whose conflict policy is `conflict`, prepared within `nesting`.
+    /// `shape` is asked only if some trigger fires (it copies the column
+    /// names, which a statement on a table without triggers never needs).
     pub fn prepare(
         schema: &Schema,
         table: &str,
-        shape: RowShape,
+        shape: impl Fn() -> RowShape,
         change: Change<'_>,
         conflict: Option<Conflict>,
         nesting: &Nesting,
     ) -> Result<RowTriggers> {
-        let programs = |timing| -> Result<Vec<Program>> {
+        let mut shaped: Option<RowShape> = None;
+        let mut programs = |timing| -> Result<Vec<Program>> {
             let mut out = Vec::new();
             for t in schema.triggers_for(table, timing, change) {
                 if nesting.is_running(&t) {
@@ -181,7 +184,8 @@ impl RowTriggers {
                     )));
                 }
                 let inside = nesting.inside(&t, conflict);
-                let program = Program::prepare(&schema.seen_from(t.temp), &t, &shape, &inside);
+                let shape = shaped.get_or_insert_with(&shape);
+                let program = Program::prepare(&schema.seen_from(t.temp), &t, shape, &inside);
                 out.push(if t.temp {
                     program?
                 } else {
@@ -193,6 +197,13 @@ impl RowTriggers {
         let before = programs(TriggerTiming::Before)?;
         let after = programs(TriggerTiming::After)?;
         let instead = programs(TriggerTiming::InsteadOf)?;
+        // Without a program the shape is never read (`fire` returns first).
+        let shape = shaped.unwrap_or(RowShape {
+            columns: Vec::new(),
+            rowid_alias: None,
+            new: false,
+            old: false,
+        });
         Ok(RowTriggers {
             shape,
             before,
