@@ -116,16 +116,12 @@ impl LineBuffer {
             .iter()
             .map(StatementAt::of)
             .collect();
-        let text = std::mem::take(&mut self.pending);
-        if statements.is_empty() {
-            // Only comments.
-            return None;
-        }
-        Some(Piece::Sql {
-            text,
-            line: self.pending_line,
+        // Only comments make no piece.
+        sql_piece(
+            std::mem::take(&mut self.pending),
+            self.pending_line,
             statements,
-        })
+        )
     }
 
     /// Lines pushed so far.
@@ -146,18 +142,24 @@ impl LineBuffer {
             .iter()
             .map(StatementAt::of)
             .collect();
-        if statements.is_empty() {
-            return None;
-        }
-        Some(Piece::Sql {
-            text,
-            line: self.pending_line,
-            statements,
-        })
+        sql_piece(text, self.pending_line, statements)
     }
 
     /// Forgets the unfinished statement (Ctrl-C at the prompt).
     pub fn clear(&mut self) {
         self.pending.clear();
     }
+}
+
+/// The SQL piece `text` (starting at line `line`) with the statements
+/// found in it; none if there are none (only comments or blanks).
+fn sql_piece(text: String, line: usize, statements: Vec<StatementAt>) -> Option<Piece> {
+    if statements.is_empty() {
+        return None;
+    }
+    Some(Piece::Sql {
+        text,
+        line,
+        statements,
+    })
 }
