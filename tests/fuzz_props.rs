@@ -374,9 +374,7 @@ fn wal_file_regressions() {
 /// base database with the low byte of the cell count of page 18 (a leaf of
 /// index `t_v`; file offset 17433 = page 18, body offset 1) XORed with
 /// 0xdb, checksums recomputed. The integrity check reports the page
-/// ("the cell pointer array (201 cells ...) runs into the content area";
-/// 213 cells since appends split unevenly, which changed the base
-/// database's layout: page 18 is still a leaf of `t_v`),
+/// ("the cell pointer array (201 cells ...) runs into the content area"),
 /// but `DELETE FROM "t" WHERE rowid % 3 = 0` then rebalances that leaf and
 /// `walnut_btree::node::write_cells` (btree/src/node.rs:295, called from
 /// `BTree::rebalance`, btree/src/tree.rs:439) panics: "attempt to
@@ -384,15 +382,34 @@ fn wal_file_regressions() {
 /// 18446744073709551415 out of range for slice of length 1000" without.
 /// The cells taken from the damaged node do not fit in one page, and
 /// `write_cells` assumed they did. Now the DELETE fails with an error
-/// naming a page of the merge (today page 14, the left sibling whose
-/// cells and the damaged leaf's "do not fit in a page").
+/// naming a page of the merge.
+///
+/// Since index keys are compact (file format 2) the leaves of `t_v` are
+/// fuller and none falls below a third when a third of its entries go, so
+/// the damaged leaf alone no longer meets a rebalance. The case is rebuilt
+/// with three mutations: leaf 14 of `t_v` gets the same damaged count
+/// (low byte XOR 0xdb: 199 cells; file offset 13337 = page 14, body offset
+/// 1), and its left sibling, leaf 12, is made to look nearly empty (cell
+/// count 28 -> 4, body offset 1 XOR 0x18; 512 more fragmented bytes, body
+/// offset 4 XOR 0x02), so that the DELETE's first removal from it
+/// rebalances it with leaf 14: "page 12: its cells do not fit in a page".
 #[test]
 fn a_damaged_cell_count_met_by_a_rebalance_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
-    input.extend(Mutation::encode(&[Mutation::Xor {
-        offset: 17433,
-        mask: 0xdb,
-    }]));
+    input.extend(Mutation::encode(&[
+        Mutation::Xor {
+            offset: 11289,
+            mask: 0x18,
+        },
+        Mutation::Xor {
+            offset: 11292,
+            mask: 0x02,
+        },
+        Mutation::Xor {
+            offset: 13337,
+            mask: 0xdb,
+        },
+    ]));
     fuzzing::database_file_mutated(&input);
 }
 
@@ -402,17 +419,17 @@ fn a_damaged_cell_count_met_by_a_rebalance_fails_cleanly() {
 /// checksums recomputed; the `INSERT` that splits that node panicked in
 /// `node::write_cells` (btree/src/node.rs:295) called from
 /// `BTree::insert_at` (btree/src/tree.rs:298). Now an error naming the page.
-/// The leaf was page 23 (file offset 22552) when found; since appends
-/// split unevenly the base database is laid out differently, and the leaf
-/// is page 22 (file offset 21528, body offset 0), the first leaf of
+/// The leaf was page 23 (file offset 22552) when found, then page 22 once
+/// appends split unevenly; since index keys are compact (file format 2)
 /// `sqlite_autoindex_u_1`, where `INSERT INTO u DEFAULT VALUES` puts its
-/// key (NULLs sort first): the insert fails with "page 22: its cells do not
-/// fit in a page".
+/// key (NULLs sort first), is a single leaf, its root, page 6 (file offset
+/// 5144, body offset 0): the insert splits the root and fails with "page 6:
+/// its cells do not fit in a page".
 #[test]
 fn a_damaged_cell_count_met_by_a_split_fails_cleanly() {
     let mut input = vec![1]; // recompute checksums
     input.extend(Mutation::encode(&[Mutation::Xor {
-        offset: 21528,
+        offset: 5144,
         mask: 0x31,
     }]));
     fuzzing::database_file_mutated(&input);
@@ -421,12 +438,13 @@ fn a_damaged_cell_count_met_by_a_split_fails_cleanly() {
 /// Found by `cargo fuzz run database_file` (an out-of-memory report, input
 /// `ff 23 c4 01 ff 00 93 6a`): the base database with the right-sibling
 /// link of a leaf of table `t` XORed with 1, checksums recomputed, so that
-/// the leaf links to itself. (Found on page 14, file offset 13347; since
-/// appends split unevenly the base database is laid out differently, and
-/// the first leaf of `t` is page 12, whose link to page 13 becomes a link
-/// to itself: file offset 11299 = page 12, body offset 11.) The integrity
-/// check reports it ("page 12: right sibling link is page 12, but the next
-/// leaf in key order is page 13"), but a scan of
+/// the leaf links to itself. (Found on page 14, file offset 13347; after
+/// appends split unevenly, page 12 at file offset 11299; since index keys
+/// are compact (file format 2) the first leaf of `t` is page 9, whose link
+/// to page 10 becomes a link to itself with XOR 3: file offset 8227 = page
+/// 9, body offset 11.) The integrity check reports it ("page 9: right
+/// sibling link is page 9, but the next leaf in key order is page 10"), but
+/// a scan of
 /// `t` follows the link forever: `SELECT rowid, * FROM t` collects rows
 /// until memory runs out, `SELECT count(*) FROM t` never returns. The
 /// cursor's guard against sibling cycles (`Cursor::settle_forward`,
@@ -440,8 +458,8 @@ fn a_cyclic_leaf_sibling_chain_is_an_error_not_an_endless_scan() {
     let input = [
         vec![1],
         Mutation::encode(&[Mutation::Xor {
-            offset: 11299,
-            mask: 1,
+            offset: 8227,
+            mask: 3,
         }]),
     ]
     .concat();

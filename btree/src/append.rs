@@ -11,18 +11,31 @@
 //!
 //! ```text
 //!   fast path   the remembered leaf is still a leaf with no right sibling,
-//!               the key is greater than its last key, the value needs no
-//!               overflow page, and the cell fits: insert it as the leaf's
-//!               last cell (one page fetch)
+//!               the key is greater than its last key, and the value needs
+//!               no overflow page:
+//!                 the cell fits   insert it as the leaf's last cell
+//!                 it does not     start a new rightmost leaf with it (the
+//!                                 leaf is not the root)
 //!   otherwise   BTree::insert (the walk from the root, any split, which
 //!               is an append split: see `tree`), then follow the right
 //!               pointers down to the rightmost leaf and remember it
 //! ```
 //!
+//! Starting a new leaf is the append split the general path would make
+//! (`tree`'s "Appends split unevenly"), without copying the full leaf's
+//! cells out and back: the full leaf keeps every cell, a new page gets the
+//! new cell alone and becomes the leaf's right sibling, and its first key
+//! (the new key) goes into the parent as their separator, the parent
+//! splitting in turn if it must. The pages, their numbers and their cells
+//! are the ones [`BTree::insert`] would leave.
+//!
 //! So the walk from the root happens once per leaf filled rather than once
 //! per key. A key that is not greater than every key in the tree takes the
 //! general path, with the same result as [`BTree::insert`]: an appender
-//! is only ever faster, never different.
+//! is only ever faster, never different. [`Appender::insert_all`] keeps
+//! the rightmost leaf open for writing from one key to the next, so a run
+//! of appended keys costs no page fetch at all, only the copy of each cell
+//! into the page.
 //!
 //! **The contract:** while an appender lives, the tree changes only
 //! through it. Another insert or delete could split, merge or free the
@@ -34,8 +47,8 @@
 use crate::cell::{self, Layout};
 use crate::error::{Result, corrupt};
 use crate::node::{self, Kind};
-use crate::tree::{BTree, InsertMode, MAX_DEPTH, node_kind};
-use walnut_pager::{PageId, WriteTxn};
+use crate::tree::{BTree, InsertMode, MAX_DEPTH, Step, node_kind};
+use walnut_pager::{PageId, PageMut, PageType, WriteTxn};
 
 /// Inserts into one tree, fast when keys arrive in increasing order (see
 /// the module doc, and its contract: nothing else changes the tree while
@@ -64,6 +77,19 @@ pub struct Appender<'t> {
     tx: &'t WriteTxn,
     /// The tree's rightmost leaf, once known.
     leaf: Option<PageId>,
+    /// The cell being appended: one buffer, reused from key to key.
+    cell: Vec<u8>,
+}
+
+/// What the fast path made of a key.
+enum Fit {
+    /// The cell is now the leaf's last.
+    Appended,
+    /// It belongs at the end, but the leaf is full (the cell is in
+    /// `Appender::cell`).
+    Full,
+    /// Not an append: the general path decides.
+    General,
 }
 
 impl BTree {
@@ -73,61 +99,177 @@ impl BTree {
             tree: self,
             tx,
             leaf: None,
+            cell: Vec::new(),
         }
     }
 }
 
-impl Appender<'_> {
+impl<'t> Appender<'t> {
     /// Inserts `key` -> `value` exactly as [`BTree::insert`] does, and
     /// returns what it returns.
     pub fn insert(&mut self, key: &[u8], value: &[u8], mode: InsertMode) -> Result<bool> {
-        if let Some(leaf) = self.leaf
-            && self.append_to(leaf, key, value)?
+        let mut held = None;
+        self.insert_holding(&mut held, key, value, mode)
+    }
+
+    /// Inserts every `(key, value)` pair in turn, exactly as
+    /// [`insert`](Self::insert) would one by one, stopping at the first
+    /// error. Between two keys the rightmost leaf stays open for writing,
+    /// so appended keys fetch no page; nothing else may read or write the
+    /// tree's pages until this returns.
+    pub fn insert_all<'k>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'k [u8], &'k [u8])>,
+        mode: InsertMode,
+    ) -> Result<()> {
+        let mut held = None;
+        for (key, value) in entries {
+            self.insert_holding(&mut held, key, value, mode)?;
+        }
+        Ok(())
+    }
+
+    /// One insert; `held` is the remembered leaf if it is already open
+    /// for writing (and is left open, or closed, for the next key).
+    fn insert_holding(
+        &mut self,
+        held: &mut Option<PageMut<'t>>,
+        key: &[u8],
+        value: &[u8],
+        mode: InsertMode,
+    ) -> Result<bool> {
+        if held.is_none()
+            && let Some(leaf) = self.leaf
         {
-            return Ok(false);
+            *held = self.open_leaf(leaf)?;
+        }
+        if let Some(p) = held.as_mut() {
+            match self.append_to(p, key, value) {
+                Fit::Appended => return Ok(false),
+                Fit::Full => {
+                    if self.start_leaf(held, key)? {
+                        return Ok(false);
+                    }
+                }
+                Fit::General => {}
+            }
         }
         // Forgotten first, so that after an error the next call walks.
+        *held = None;
         self.leaf = None;
         let replaced = self.tree.insert(self.tx, key, value, mode)?;
-        self.leaf = Some(self.rightmost_leaf()?);
+        self.leaf = Some(self.right_path(None)?.1);
         Ok(replaced)
     }
 
-    /// The fast path: puts the cell at the end of `leaf` if the module
-    /// doc's conditions hold, and says whether it did (changing nothing
-    /// if not).
-    fn append_to(&self, leaf: PageId, key: &[u8], value: &[u8]) -> Result<bool> {
-        let mut p = self.tx.page_mut(leaf)?;
+    /// The remembered leaf, open for writing, if it is still the tree's
+    /// rightmost leaf as far as the page can tell (a leaf without a right
+    /// sibling).
+    fn open_leaf(&mut self, leaf: PageId) -> Result<Option<PageMut<'t>>> {
+        let p = self.tx.page_mut(leaf)?;
         if Kind::of(p.page_type()) != Some(Kind::Leaf) || node::right(p.body()) != 0 {
-            return Ok(false);
+            self.leaf = None;
+            return Ok(None);
         }
+        Ok(Some(p))
+    }
+
+    /// The fast path: puts the cell at the end of the open leaf `p` if the
+    /// module doc's conditions hold (changing nothing if not).
+    fn append_to(&mut self, p: &mut PageMut<'_>, key: &[u8], value: &[u8]) -> Fit {
         let body = p.body_mut();
         let n = node::ncells(body);
         if n == 0 || node::key(body, Kind::Leaf, n - 1) >= key {
-            return Ok(false);
+            return Fit::General;
         }
         let layout = Layout::new(body.len());
         if key.len() > layout.max_key
             || cell::local_len(key.len(), value.len() as u64, &layout) < value.len()
         {
-            return Ok(false);
+            return Fit::General;
         }
-        let c = cell::leaf_cell(key, value.len() as u64, value, 0);
-        Ok(node::insert_cell(body, Kind::Leaf, n, &c))
+        self.cell.clear();
+        cell::put_leaf_cell(&mut self.cell, key, value.len() as u64, value, 0);
+        if node::insert_cell(body, Kind::Leaf, n, &self.cell) {
+            Fit::Appended
+        } else {
+            Fit::Full
+        }
     }
 
-    /// The leaf at the end of the right pointers from the root.
-    fn rightmost_leaf(&self) -> Result<PageId> {
+    /// The open leaf in `held` is full and the cell in `self.cell` (key
+    /// `key`) belongs after its last: starts a new rightmost leaf with that
+    /// cell alone, as the general path's append split would, and leaves
+    /// the new leaf open in `held`. Returns false, changing nothing, if the
+    /// leaf is the root (the general path splits the root) or not the
+    /// rightmost leaf.
+    fn start_leaf(&mut self, held: &mut Option<PageMut<'t>>, key: &[u8]) -> Result<bool> {
+        let Some(leaf) = held.as_ref().map(|p| p.id()) else {
+            return Ok(false);
+        };
+        let (path, rightmost) = self.right_path(Some(leaf))?;
+        // (A leaf that is no longer the rightmost means the contract was
+        // broken: the general path still inserts correctly.)
+        let (Some(&(parent, slot)), true) = (path.last(), rightmost == leaf) else {
+            return Ok(false);
+        };
+        // From here on the tree is mid-change: an error leaves it to the
+        // transaction's rollback, and the next call to walk.
+        self.leaf = None;
+        let mut right = self.tx.allocate(PageType::BTreeLeaf)?;
+        let right_id = right.id();
+        node::init(right.body_mut());
+        if !node::insert_cell(right.body_mut(), Kind::Leaf, 0, &self.cell) {
+            return Err(corrupt(
+                right_id,
+                "one inline cell does not fit an empty leaf",
+            ));
+        }
+        node::set_left(right.body_mut(), leaf);
+        if let Some(l) = held.as_mut() {
+            node::set_right(l.body_mut(), right_id);
+        }
+        // The full leaf is closed before its parent is written (one write
+        // guard per page, and no reason to keep the leaf pinned).
+        *held = None;
+        {
+            let mut pp = self.tx.page_mut(parent)?;
+            node::set_child_at(pp.body_mut(), slot, right_id);
+        }
+        let separator = cell::interior_cell(leaf, key);
+        self.tree.insert_at(
+            self.tx,
+            &path[..path.len() - 1],
+            parent,
+            Kind::Interior,
+            slot,
+            separator,
+        )?;
+        self.leaf = Some(right_id);
+        *held = Some(right);
+        Ok(true)
+    }
+
+    /// The walk along right pointers from the root: the interior steps
+    /// (page, and the slot of its right pointer) and the leaf at the end.
+    /// The walk stops at `open`, without reading it, if it comes to it:
+    /// that is the leaf the caller holds open for writing.
+    fn right_path(&self, open: Option<PageId>) -> Result<(Vec<Step>, PageId)> {
+        let mut path = Vec::new();
         let mut id = self.tree.root();
         for _ in 0..=MAX_DEPTH {
+            if Some(id) == open {
+                return Ok((path, id));
+            }
             let p = self.tx.page(id)?;
             match node_kind(id, p.page_type())? {
-                Kind::Leaf => return Ok(id),
+                Kind::Leaf => return Ok((path, id)),
                 Kind::Interior => {
                     let child = node::right(p.body());
                     if child == 0 {
                         return Err(corrupt(id, "interior node without a right pointer"));
                     }
+                    path.push((id, node::ncells(p.body())));
                     id = child;
                 }
             }

@@ -210,14 +210,20 @@ pub fn interior_cell(child: u32, key: &[u8]) -> Vec<u8> {
 /// length) followed, if `overflow` is not 0, by the overflow page.
 pub fn leaf_cell(key: &[u8], value_len: u64, local: &[u8], overflow: u32) -> Vec<u8> {
     let mut c = Vec::with_capacity(key.len() + local.len() + 16);
-    put_varint(&mut c, key.len() as u64);
-    put_varint(&mut c, value_len);
-    c.extend_from_slice(key);
-    c.extend_from_slice(local);
-    if overflow != 0 {
-        c.extend_from_slice(&overflow.to_be_bytes());
-    }
+    put_leaf_cell(&mut c, key, value_len, local, overflow);
     c
+}
+
+/// Appends the leaf cell [`leaf_cell`] builds to `out` (a buffer reused
+/// from cell to cell).
+pub fn put_leaf_cell(out: &mut Vec<u8>, key: &[u8], value_len: u64, local: &[u8], overflow: u32) {
+    put_varint(out, key.len() as u64);
+    put_varint(out, value_len);
+    out.extend_from_slice(key);
+    out.extend_from_slice(local);
+    if overflow != 0 {
+        out.extend_from_slice(&overflow.to_be_bytes());
+    }
 }
 
 /// A leaf cell for a value that fits inline (for tests and small values).

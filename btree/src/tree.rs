@@ -74,6 +74,16 @@
 //! leaf is rebalanced once, if underfull, at the end of its run, and the
 //! next key descends again. Every step is an ordinary page write of the
 //! write transaction, as for a single delete.
+//!
+//! Entries chosen by a predicate ([`BTree::delete_where`], for a DELETE
+//! that scans the whole table): one pass over the leaves in key order.
+//! Each leaf is judged while only read, loses its doomed entries in one
+//! write, and is rebalanced once if underfull. The next leaf is its right
+//! sibling, reached through the same parent without a descent, unless the
+//! leaf was rebalanced (which may have moved keys not yet judged into it,
+//! or freed it) or was its parent's last child: then a descent to just past
+//! the last key judged finds it. Every entry is judged once and each leaf
+//! is read once.
 
 use crate::cell::{self, Layout};
 use crate::error::{BTreeError, Result, corrupt, printable_key};
@@ -314,7 +324,7 @@ impl BTree {
 
     /// Inserts cell `c` at index `i` of node `id` (whose ancestors are
     /// `path`), splitting upwards as needed.
-    fn insert_at(
+    pub(crate) fn insert_at(
         &self,
         tx: &WriteTxn,
         path: &[Step],
@@ -504,6 +514,211 @@ impl BTree {
             }
         }
         Ok(deleted)
+    }
+
+    /// Removes every entry for which `doomed(key, value)` says so, and
+    /// returns how many it removed. Every entry present when the call
+    /// begins is judged exactly once, in key order (`doomed` sees the
+    /// whole value, overflow included). Its first error stops the walk and
+    /// is returned; the leaves walked before have already lost their doomed
+    /// entries (the caller's transaction or savepoint undoes that).
+    ///
+    /// One pass, a leaf at a time: the leaf's entries are judged while it
+    /// is only read, then those doomed are removed together, and the leaf
+    /// is rebalanced once if that left it underfull. A DELETE of many rows
+    /// thus reads each leaf once and writes it at most once, where
+    /// collecting keys and then [`delete_keys`](Self::delete_keys) reads
+    /// each leaf twice (a table larger than the pool, twice from disk).
+    /// `doomed` must not change the tree; it may read it (the leaf being
+    /// judged is held for reading only). On a damaged tree every key judged
+    /// must still follow the one judged before it: keys out of order, or a
+    /// sibling link leading back, are a corruption error, never an entry
+    /// judged twice or a walk without end.
+    pub fn delete_where<E, F>(&self, tx: &WriteTxn, mut doomed: F) -> std::result::Result<u64, E>
+    where
+        E: From<BTreeError>,
+        F: FnMut(&[u8], &[u8]) -> std::result::Result<bool, E>,
+    {
+        /// Where the next leaf's judging starts.
+        enum Resume {
+            /// At the first key of the tree.
+            Start,
+            /// At this key (the first of a leaf reached by a right link).
+            AtKey(Vec<u8>),
+            /// Just after the last key judged.
+            AfterJudged,
+            /// At the first entry of this leaf, the right sibling of the one
+            /// just judged under the same parent (`path` leads to it).
+            Next(PageId),
+        }
+        let mut deleted = 0;
+        let mut from = Resume::Start;
+        let mut path = Vec::new();
+        let mut victims = Vec::new();
+        let mut hops = 0u64;
+        // The last key judged.
+        let mut judged: Option<Vec<u8>> = None;
+        loop {
+            let (leaf, p) = match &from {
+                Resume::Next(id) => {
+                    let id = *id;
+                    let p = tx.page(id).map_err(BTreeError::from)?;
+                    if node_kind(id, p.page_type())? != Kind::Leaf {
+                        return Err(corrupt(id, "a leaf's right sibling is not a leaf").into());
+                    }
+                    (id, p)
+                }
+                Resume::Start => {
+                    path.clear();
+                    self.walk(tx, &[], Some(&mut path))?
+                }
+                Resume::AtKey(k) => {
+                    path.clear();
+                    self.walk(tx, k, Some(&mut path))?
+                }
+                Resume::AfterJudged => {
+                    path.clear();
+                    self.walk(tx, judged.as_deref().unwrap_or_default(), Some(&mut path))?
+                }
+            };
+            let body = p.body();
+            let n = node::ncells(body);
+            let start = match &from {
+                Resume::Start | Resume::Next(_) => 0,
+                Resume::AtKey(k) => node::search(body, Kind::Leaf, k).unwrap_or_else(|i| i),
+                Resume::AfterJudged => {
+                    match node::search(body, Kind::Leaf, judged.as_deref().unwrap_or_default()) {
+                        Ok(i) => i + 1,
+                        Err(i) => i,
+                    }
+                }
+            };
+            if start >= n {
+                // Nothing left here: on to the first key of the next
+                // non-empty leaf to the right, if any.
+                let mut right = node::right(body);
+                drop(p);
+                loop {
+                    if right == 0 {
+                        return Ok(deleted);
+                    }
+                    hops += 1;
+                    if hops > u64::from(tx.page_count()) {
+                        return Err(
+                            corrupt(right, "the leaves' right pointers form a cycle").into()
+                        );
+                    }
+                    let r = tx.page(right).map_err(BTreeError::from)?;
+                    if node_kind(right, r.page_type())? != Kind::Leaf {
+                        return Err(corrupt(right, "a leaf's right sibling is not a leaf").into());
+                    }
+                    if node::ncells(r.body()) > 0 {
+                        let first = node::key(r.body(), Kind::Leaf, 0);
+                        if judged.as_deref().is_some_and(|j| first <= j) {
+                            // Going on would judge entries a second time.
+                            return Err(corrupt(
+                                right,
+                                "a leaf's right sibling starts with a key not after its own",
+                            )
+                            .into());
+                        }
+                        from = Resume::AtKey(first.to_vec());
+                        break;
+                    }
+                    right = node::right(r.body());
+                }
+                continue;
+            }
+            victims.clear();
+            // Every key judged must follow the one judged before it: on a
+            // damaged tree (keys out of order, a separator that leads back)
+            // the walk would otherwise judge entries twice, or never end.
+            let mut before = judged.as_deref();
+            for i in start..n {
+                let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                if before.is_some_and(|b| !follows(c.key, b)) {
+                    return Err(corrupt(leaf, "its keys are out of order with the tree's").into());
+                }
+                before = Some(c.key);
+                let long_value;
+                let value = if (c.local.len() as u64) < c.value_len {
+                    long_value = read_value(tx, &c)?;
+                    &long_value[..]
+                } else {
+                    c.local
+                };
+                if doomed(c.key, value)? {
+                    victims.push(i);
+                }
+            }
+            let last = node::key(body, Kind::Leaf, n - 1).to_vec();
+            let right = node::right(body);
+            drop(p);
+            judged = Some(last);
+            let rebalanced =
+                !victims.is_empty() && self.remove_victims(tx, &path, leaf, &victims)?;
+            deleted += victims.len() as u64;
+            // Unless a rebalance moved keys, the next keys are the right
+            // sibling's; under the same parent its path is this one's with
+            // the next slot, and no descent is needed to find it.
+            from = Resume::AfterJudged;
+            if !rebalanced
+                && right != 0
+                && let Some(&(parent, slot)) = path.last()
+            {
+                let next_is_right = {
+                    let pp = tx.page(parent).map_err(BTreeError::from)?;
+                    slot < node::ncells(pp.body()) && node::child_at(pp.body(), slot + 1) == right
+                };
+                if next_is_right {
+                    hops += 1;
+                    if hops > u64::from(tx.page_count()) {
+                        return Err(
+                            corrupt(right, "the leaves' right pointers form a cycle").into()
+                        );
+                    }
+                    if let Some(step) = path.last_mut() {
+                        step.1 = slot + 1;
+                    }
+                    from = Resume::Next(right);
+                }
+            }
+        }
+    }
+
+    /// Removes cells `victims` (indexes, ascending) of `leaf` (reached by
+    /// `path`) and frees their overflow chains; rebalances the leaf if that
+    /// left it underfull, and says whether it did.
+    fn remove_victims(
+        &self,
+        tx: &WriteTxn,
+        path: &[Step],
+        leaf: PageId,
+        victims: &[usize],
+    ) -> Result<bool> {
+        let mut chains = Vec::new();
+        let layout;
+        let underfull = {
+            let mut p = tx.page_mut(leaf)?;
+            let body = p.body_mut();
+            layout = Layout::new(body.len());
+            // From the last, so that the earlier indexes stay valid.
+            for &i in victims.iter().rev() {
+                let c = cell::leaf(node::cell(body, Kind::Leaf, i), body.len());
+                if c.overflow != 0 {
+                    chains.push((c.overflow, c.value_len));
+                }
+                node::remove_cell(body, Kind::Leaf, i);
+            }
+            is_underfull(body)
+        };
+        for (head, len) in chains.drain(..) {
+            overflow::free_chain(tx, head, len, layout.overflow_data)?;
+        }
+        if underfull {
+            self.rebalance(tx, path, leaf, Kind::Leaf)?;
+        }
+        Ok(underfull)
     }
 
     /// Restores the fill invariant at node `id` after a removal, merging or
@@ -719,6 +934,16 @@ pub(crate) fn read_value<S: PageSource + ?Sized>(
     Ok(v)
 }
 
+/// Whether `key` sorts after `prev` (memcmp order): for two 8-byte keys,
+/// a table's rowids, one integer comparison instead of a call to `memcmp`
+/// (this runs once per entry of a DELETE's walk).
+fn follows(key: &[u8], prev: &[u8]) -> bool {
+    match (<[u8; 8]>::try_from(key), <[u8; 8]>::try_from(prev)) {
+        (Ok(k), Ok(p)) => u64::from_be_bytes(k) > u64::from_be_bytes(p),
+        _ => key > prev,
+    }
+}
+
 fn is_underfull(body: &[u8]) -> bool {
     node::used_space(body) < node::capacity(body.len()) / 3
 }
@@ -825,6 +1050,37 @@ fn write_node(body: &mut [u8], kind: Kind, cells: &[Vec<u8>], page: PageId) -> R
 mod tests {
     use super::*;
     use crate::cell::leaf_cell_inline;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Two keys sharing a prefix, each going on with a few bytes
+        /// (zeros often: zero padding must not make a prefix look equal).
+        #[test]
+        fn follows_is_memcmp_order(
+            base in prop::collection::vec(any::<u8>(), 0..11),
+            (i, j) in (0usize..11, 0usize..11),
+            ta in prop::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..3),
+            tb in prop::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..3),
+        ) {
+            let a = [&base[..i.min(base.len())], &ta[..]].concat();
+            let b = [&base[..j.min(base.len())], &tb[..]].concat();
+            prop_assert_eq!(follows(&a, &b), a > b);
+            prop_assert!(!follows(&a, &a));
+        }
+
+        /// Two 8-byte keys (rowids), equal up to a random position.
+        #[test]
+        fn follows_is_memcmp_order_for_rowid_keys(
+            a in any::<[u8; 8]>(),
+            other in any::<[u8; 8]>(),
+            at in 0usize..8,
+        ) {
+            let mut b = a;
+            b[at..].copy_from_slice(&other[at..]);
+            prop_assert_eq!(follows(&a, &b), a > b);
+            prop_assert_eq!(follows(&b, &a), b > a);
+        }
+    }
 
     fn keys(cells: &[Vec<u8>], kind: Kind) -> Vec<u8> {
         cells.iter().map(|c| cell::key_of(c, kind)[0]).collect()

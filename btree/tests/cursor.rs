@@ -29,6 +29,17 @@
 //!   included), returns how many, leaves the integrity check clean after
 //!   every commit, frees the pages of a tree emptied that way, and agrees
 //!   with a model under random key sets (a property test).
+//! * **`BTree::delete_where`** shows the predicate every entry once, in key
+//!   order, with its whole value (overflow chains read), removes exactly
+//!   the entries it dooms (every other one, two in three: merges and
+//!   redistributions on the way, then everything), returns how many,
+//!   leaves a clean tree, reads each leaf of a tree larger than the pool
+//!   from disk once (`delete_keys` after collecting the keys reads it
+//!   twice), stops at the predicate's first error with its own error type,
+//!   agrees with a model under random key sets and predicates (a property
+//!   test), and on a damaged leaf chain (a leaf linked to itself, with its
+//!   keys in order or reversed) fails with a corruption error naming the
+//!   leaf, having judged no entry twice.
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -386,6 +397,39 @@ fn a_cycle_hidden_from_the_key_check_is_stopped_by_the_hop_limit() {
 }
 
 #[test]
+fn delete_where_on_a_damaged_leaf_chain_is_an_error_not_an_endless_walk() {
+    // A leaf linked to itself, and a leaf whose keys go down (linked to
+    // itself as well): the walk must neither judge an entry twice nor go
+    // round for ever.
+    for reversed in [false, true] {
+        let pager = pager();
+        let tree = tree_with(&pager, 0..600);
+        let second = leaves(&pager.begin_read().expect("read"), tree)[1];
+        damage(&pager, second, |b| {
+            if reversed {
+                let mut cells = node::cells(b, Kind::Leaf);
+                cells.reverse();
+                assert!(node::write_cells(b, Kind::Leaf, &cells));
+            }
+            node::set_right(b, second);
+        });
+        let tx = pager.begin_write().expect("begin");
+        let mut judged = std::collections::BTreeSet::new();
+        let err = tree
+            .delete_where(&tx, |k: &[u8], _: &[u8]| -> Result<bool, BTreeError> {
+                assert!(judged.insert(k.to_vec()), "judged twice: {k:?}");
+                Ok(judged.len() % 2 == 0)
+            })
+            .expect_err("damaged");
+        // In order: its link leads back to keys already judged. Reversed:
+        // the walk keeps landing on it and the hop limit stops it.
+        let (page, reason) = corrupt_reason(err);
+        assert_eq!(page, second, "{reason}");
+        tx.rollback();
+    }
+}
+
+#[test]
 fn a_sibling_link_to_an_interior_node_is_an_error() {
     let pager = pager();
     let tree = tree_with(&pager, 0..600);
@@ -505,4 +549,143 @@ proptest! {
             tree.iter(&rx).expect("iter").collect::<Result<_, _>>().expect("scan");
         prop_assert_eq!(all, model.into_iter().collect::<Vec<_>>());
     }
+
+    /// Random keys in (some with overflowing values), a random subset
+    /// doomed by the predicate: each entry judged once in key order with
+    /// its value, the model's contents after, a clean check.
+    #[test]
+    fn delete_where_agrees_with_a_model(
+        present in prop::collection::btree_set(0u32..3000, 0..1500),
+        doomed in prop::collection::btree_set(0u32..3000, 0..1500),
+    ) {
+        let pager = pager();
+        let tx = pager.begin_write().expect("begin");
+        let tree = Catalog::create_tree(&tx, "t", EntryKind::Table, b"").expect("create");
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for &i in &present {
+            let v = if i % 97 == 0 { vec![i as u8; 2000] } else { value(i) };
+            tree.insert(&tx, &key(i), &v, InsertMode::Reject).expect("insert");
+            model.insert(key(i), v);
+        }
+        tx.commit().expect("commit");
+        let doomed_keys: std::collections::BTreeSet<Vec<u8>> =
+            doomed.iter().map(|&i| key(i)).collect();
+        let tx = pager.begin_write().expect("begin");
+        let mut seen = Vec::new();
+        let n = tree
+            .delete_where(&tx, |k: &[u8], v: &[u8]| -> Result<bool, BTreeError> {
+                seen.push((k.to_vec(), v.to_vec()));
+                Ok(doomed_keys.contains(k))
+            })
+            .expect("delete_where");
+        tx.commit().expect("commit");
+        prop_assert!(seen == model.clone().into_iter().collect::<Vec<_>>(), "judged entries");
+        let before = model.len();
+        model.retain(|k, _| !doomed_keys.contains(k));
+        prop_assert_eq!(n, (before - model.len()) as u64);
+        let rx = pager.begin_read().expect("read");
+        let problems = check_database(&rx, &[]).expect("check");
+        prop_assert!(problems.is_empty(), "{:?}", problems);
+        let all: Vec<(Vec<u8>, Vec<u8>)> =
+            tree.iter(&rx).expect("iter").collect::<Result<_, _>>().expect("scan");
+        prop_assert_eq!(all, model.into_iter().collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn delete_where_judges_each_entry_once_and_reads_each_leaf_once() {
+    let pager = pager();
+    let n = 20_000u32;
+    let tree = tree_with(&pager, 0..n);
+    let mut model: BTreeMap<Vec<u8>, Vec<u8>> = (0..n).map(|i| (key(i), value(i))).collect();
+    let leaves = tree_stats(&pager.begin_read().expect("read"), tree)
+        .expect("stats")
+        .leaf_pages;
+    assert!(leaves > 4 * 128, "{leaves} leaves: larger than the pool");
+
+    // Every other entry: leaves half full, no rebalancing. Each leaf comes
+    // from disk once (the pool holds an eighth of them).
+    let tx = pager.begin_write().expect("begin");
+    let misses = pager.stats().misses;
+    let mut seen = Vec::new();
+    let gone = tree
+        .delete_where(&tx, |k: &[u8], v: &[u8]| -> Result<bool, BTreeError> {
+            seen.push(k.to_vec());
+            assert_eq!(Some(&v.to_vec()), model.get(k), "the entry's value");
+            Ok(seen.len() % 2 == 0)
+        })
+        .expect("delete_where");
+    let read = pager.stats().misses - misses;
+    tx.commit().expect("commit");
+    assert_eq!(seen, model.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(gone, u64::from(n / 2));
+    assert!(
+        read < leaves + leaves / 10,
+        "{read} pages read from disk for {leaves} leaves"
+    );
+    let mut i = 0;
+    model.retain(|_, _| {
+        i += 1;
+        i % 2 == 1
+    });
+    assert_tree_is(&pager, tree, &model);
+
+    // Two in three of what is left: leaves fall below a third, merge and
+    // redistribute while the walk goes on.
+    let tx = pager.begin_write().expect("begin");
+    let mut judged = 0u64;
+    let gone = tree
+        .delete_where(&tx, |k: &[u8], _: &[u8]| -> Result<bool, BTreeError> {
+            judged += 1;
+            Ok(k.last().is_some_and(|b| b % 3 != 0))
+        })
+        .expect("delete_where");
+    tx.commit().expect("commit");
+    assert_eq!(judged, model.len() as u64, "every entry judged once");
+    let before = model.len();
+    model.retain(|k, _| k.last().is_some_and(|b| b % 3 == 0));
+    assert_eq!(gone, (before - model.len()) as u64);
+    assert_tree_is(&pager, tree, &model);
+
+    // The predicate's error stops the walk and is returned as it is; the
+    // transaction's rollback undoes what was removed.
+    #[derive(Debug, PartialEq)]
+    enum Stop {
+        Here(usize),
+        Tree(String),
+    }
+    impl From<BTreeError> for Stop {
+        fn from(e: BTreeError) -> Self {
+            Stop::Tree(e.to_string())
+        }
+    }
+    let tx = pager.begin_write().expect("begin");
+    let mut count = 0;
+    let err = tree
+        .delete_where(&tx, |_: &[u8], _: &[u8]| {
+            count += 1;
+            if count == 500 {
+                Err(Stop::Here(count))
+            } else {
+                Ok(true)
+            }
+        })
+        .expect_err("stopped");
+    assert_eq!((err, count), (Stop::Here(500), 500));
+    tx.rollback();
+    assert_tree_is(&pager, tree, &model);
+
+    // Everything: the tree is its root again.
+    let tx = pager.begin_write().expect("begin");
+    let gone = tree
+        .delete_where(&tx, |_: &[u8], _: &[u8]| -> Result<bool, BTreeError> {
+            Ok(true)
+        })
+        .expect("delete_where");
+    tx.commit().expect("commit");
+    assert_eq!(gone, model.len() as u64);
+    let rx = pager.begin_read().expect("read");
+    assert_healthy(&rx);
+    let st = tree_stats(&rx, tree).expect("stats");
+    assert_eq!((st.height, st.leaf_pages, st.cells), (1, 1, 0), "{st:?}");
 }

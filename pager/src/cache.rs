@@ -5,9 +5,21 @@
 //! * [`Shared::fetch`]: a hit pins the frame; a miss takes a frame from
 //!   CLOCK ([`Shared::free_frame`]) and reads the image from the main file
 //!   or the WAL, verifying its checksum and page id.
-//! * [`Shared::free_frame`]: runs CLOCK; a private victim is spilled first.
+//! * [`Shared::free_frame`]: runs CLOCK; a private victim is spilled first,
+//!   together with other private frames the hand is about to reach
+//!   (unpinned, reference bit clear; a batch of at most [`SPILL_BATCH`]
+//!   frames and an eighth of the pool, so that a small pool does not spill
+//!   pages it is still changing). A transaction larger than the pool
+//!   spills nearly every page it changes sooner or later, and one WAL
+//!   write of 32 frames costs far less than 32 writes of one: deleting
+//!   every other row of a 10^6-row table spills 30,000 frames, which took
+//!   0.16 s of CPU one write each and 0.06 s in batches. The companions
+//!   stay cached, now as spilled frames: evicting them later costs
+//!   nothing, and changing one again takes it back as private without a
+//!   copy (its spilled frame is simply superseded).
 //! * [`Shared::spill`]: writes private frames to the WAL as non-commit
-//!   frames; they stay in the pool as [`FrameState::Spilled`].
+//!   frames, in page order, in one write; they stay in the pool as
+//!   [`FrameState::Spilled`].
 //!
 //! Reads from disk happen under the latch. That serialises misses, which a
 //! teaching database accepts in exchange for a protocol that is easy to
@@ -25,6 +37,11 @@ use crate::page::{self, PageId};
 use crate::pager::Shared;
 use crate::pool::{FrameState, PageKey, PageVersion, PoolState};
 use crate::stats::Counters;
+
+/// The most frames one spill writes: its victim and the private frames
+/// CLOCK is about to reach (see the module doc). An eighth of the pool, if
+/// that is fewer.
+pub(crate) const SPILL_BATCH: usize = 32;
 
 impl Shared {
     /// Pins the frame holding `key`, loading it on a miss.
@@ -51,7 +68,11 @@ impl Shared {
         let pool = &self.pool;
         let f = st.choose_victim(|i| pool.frames[i].is_locked())?;
         if st.metas[f].state == FrameState::Private {
-            self.spill(st, &[f])?;
+            let most = (pool.frames.len() / 8).clamp(1, SPILL_BATCH);
+            let mut batch =
+                st.spill_companions(most - 1, 4 * most, |i| i == f || pool.frames[i].is_locked());
+            batch.push(f);
+            self.spill(st, &batch)?;
         }
         if st.evict(f) {
             Counters::add_latched(st, &self.stats.evictions, 1);
@@ -108,25 +129,28 @@ impl Shared {
         }
     }
 
-    /// Writes private frames to the WAL as non-commit frames (one write),
-    /// and re-keys them as spilled WAL versions.
+    /// Writes private frames to the WAL as non-commit frames (one write, in
+    /// page order), and re-keys them as spilled WAL versions.
     pub(crate) fn spill(&self, st: &mut PoolState, frames: &[usize]) -> Result<()> {
-        let items: Vec<(usize, PageId)> = frames
+        let mut items: Vec<(usize, PageId)> = frames
             .iter()
             .filter_map(|&f| st.metas[f].key.map(|k| (f, k.page)))
             .collect();
         if items.is_empty() {
             return Ok(());
         }
+        items.sort_unstable_by_key(|&(_, p)| p);
         let lsn = self.next_lsn();
         let fsize = self.wal.frame_size();
-        let mut buf = vec![0u8; items.len() * fsize];
-        for (&(f, p), out) in items.iter().zip(buf.chunks_exact_mut(fsize)) {
+        // Each frame: a header that `Wal::append` fills in, then the image.
+        let mut buf = Vec::with_capacity(items.len() * fsize);
+        for &(f, p) in &items {
             let mut data = self.pool.frames[f]
                 .try_write()
                 .ok_or(PagerError::PageBorrowed { page: p })?;
             page::seal(&mut data, p, lsn);
-            out[crate::wal::format::FRAME_HEADER_SIZE..].copy_from_slice(&data);
+            buf.extend_from_slice(&[0u8; crate::wal::format::FRAME_HEADER_SIZE]);
+            buf.extend_from_slice(&data);
         }
         let pages: Vec<PageId> = items.iter().map(|&(_, p)| p).collect();
         let mut io = self.wal.io.lock();

@@ -7,7 +7,7 @@
 //! offset size field
 //!  0     24   page header (crc32, type = 1, page id = 1, LSN)
 //! 24      8   magic "WALNUTDB"
-//! 32      4   format version (1)
+//! 32      4   format version (2; see "Format versions" below)
 //! 36      4   page size in bytes (1024..65536, a power of two)
 //! 40      4   page count: pages in the database, header page included
 //! 44      4   freelist head: first freelist trunk page (0 = empty)
@@ -24,6 +24,19 @@
 //! database is recognised before anything else is trusted, and the page
 //! size is at a fixed offset because it is needed to read anything else.
 //!
+//! ## Format versions
+//!
+//! The version covers the whole file, including what the layers above
+//! store in their trees: a build opens only files of its own version and
+//! refuses any other with [`PagerError::UnsupportedVersion`], naming both,
+//! before it reads a page, rather than misread them.
+//!
+//! * **1**: the first format.
+//! * **2**: index keys write a number in 1 to 9 bytes (10 to 17 for a
+//!   non-integral REAL) instead of always 17 (the SQL layer's key
+//!   encoding, `walnut_sql::keycode`). A version-1 index searched with
+//!   version-2 keys would silently find nothing, hence the new version.
+//!
 //! Page 1 is written through the WAL like every other page, so a change to
 //! the page count or the freelist commits atomically with the pages it
 //! describes. The copy in the main file is therefore only as new as the
@@ -37,7 +50,7 @@ use std::path::Path;
 /// The magic bytes at offset 24 of every walnut database.
 pub const MAGIC: &[u8; 8] = b"WALNUTDB";
 /// The on-disk format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const MAGIC_OFFSET: usize = 24;
 const VERSION_OFFSET: usize = 32;

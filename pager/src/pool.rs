@@ -325,6 +325,32 @@ impl PoolState {
         Err(PagerError::PoolExhausted { frames: n })
     }
 
+    /// Private frames that CLOCK is about to reach: among the `window`
+    /// frames ahead of the hand, those unpinned, not `busy`, with a clear
+    /// reference bit, at most `max` of them, in the hand's order. A spill
+    /// takes them along with its victim (see `cache`): each would be a
+    /// victim, and a spill, of its own within the hand's next steps.
+    pub fn spill_companions(
+        &self,
+        max: usize,
+        window: usize,
+        busy: impl Fn(usize) -> bool,
+    ) -> Vec<usize> {
+        let n = self.metas.len();
+        let mut out = Vec::new();
+        for step in 0..window.min(n) {
+            if out.len() >= max {
+                break;
+            }
+            let i = (self.hand + step) % n;
+            let m = &self.metas[i];
+            if m.state == FrameState::Private && !m.ref_bit && self.pins.count(i) == 0 && !busy(i) {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     /// Empties a frame (its image must be safe to lose). Returns whether it
     /// held a page (an eviction, for the counters).
     pub fn evict(&mut self, frame: usize) -> bool {

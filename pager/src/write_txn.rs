@@ -575,7 +575,8 @@ impl WriteTxn {
             let ws = sh.wal.state.read();
             ws.committed - ws.base
         };
-        let autocheckpoint = (threshold > 0 && in_wal >= threshold).then(|| sh.checkpoint());
+        let autocheckpoint =
+            (threshold > 0 && in_wal >= threshold).then(|| sh.automatic_checkpoint());
         Ok(CommitInfo {
             lsn,
             frames,

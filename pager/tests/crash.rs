@@ -665,7 +665,9 @@ fn checkpoint_setup(
     pager.checkpoint().expect("setup checkpoint");
     history.checkpointed = 1;
     commit(&pager, &mut history, &|tx, m| {
-        for id in 2..=16 {
+        // Every other page: a checkpoint writes each run of consecutive
+        // pages at once, and these make a run each (crash points).
+        for id in (2..=16).step_by(2) {
             put(tx, m, id, 2)?;
         }
         for id in [20, 22, 24, 26] {
@@ -738,7 +740,9 @@ fn crash_inside(
 fn sweep_inside(synchronous: Synchronous, finish: Finish) -> usize {
     let total = crash_inside(7, synchronous, finish, None)
         .unwrap_or_else(|e| panic!("{finish:?} without a crash: {e}"));
-    assert!(total > 10, "{finish:?} did only {total} operations");
+    // A checkpoint writes each run of consecutive pages at once: here
+    // about five runs, the file's growth, its syncs and the WAL's reset.
+    assert!(total > 6, "{finish:?} did only {total} operations");
     let mut failures = Vec::new();
     let mut tried = 0;
     for k in 0..=total {

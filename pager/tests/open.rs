@@ -112,7 +112,7 @@ fn a_file_of_another_format_version_is_refused_with_both_versions_named() {
     let err = Pager::open_with_vfs(Arc::new(vfs), "v.db", opts(1024)).expect_err("version");
     assert_eq!(
         err.to_string(),
-        "v.db: unsupported format version 7 (this build reads version 1)"
+        "v.db: unsupported format version 7 (this build reads version 2)"
     );
 }
 

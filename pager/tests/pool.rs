@@ -2,7 +2,11 @@
 //! database with their contents intact; when every frame is pinned the
 //! request fails at once with `PoolExhausted`, and works again as soon as a
 //! guard is dropped; a transaction far larger than the pool commits within
-//! it, spilling to the WAL.
+//! it, spilling to the WAL many frames to a write, and its checkpoint
+//! copies its consecutive pages into the main file many to a write. The
+//! automatic checkpoint after a commit leaves the WAL file as long as it
+//! was (the next frames overwrite the old ones); an explicit checkpoint
+//! truncates a long one to its header.
 
 use std::sync::Arc;
 use walnut_pager::{FrameState, PageType, Pager, PagerError, PagerOptions, PoolSnapshot, SimVfs};
@@ -102,11 +106,13 @@ fn ten_thousand_pages_commit_through_a_64_frame_pool() {
     };
     let pager = Pager::open_with_vfs(vfs.clone(), "big.db", opts.clone()).expect("open");
     let tx = pager.begin_write().expect("begin");
+    let ops = vfs.ops();
     for i in 0..10_000u32 {
         let mut p = tx.allocate(PageType::BTreeLeaf).expect("allocate");
         let id = p.id();
         p.body_mut()[..8].copy_from_slice(&stamp(id, i));
     }
+    let spill_writes = vfs.ops() - ops;
     let info = tx.commit().expect("commit");
     let s = pager.stats();
     assert!(
@@ -114,6 +120,14 @@ fn ten_thousand_pages_commit_through_a_64_frame_pool() {
         "the commit wrote only what was still in the pool"
     );
     assert!(s.spills >= 10_000 - 64, "the rest was spilled: {s:?}");
+    // Each spill took along the private frames the hand was about to
+    // reach (up to 8, an eighth of this pool): a WAL write carries many
+    // frames, not one.
+    assert!(
+        spill_writes * 6 <= s.spills,
+        "{spill_writes} writes for {} spilled frames",
+        s.spills
+    );
     assert_eq!(
         pager.pool_snapshot().frames.len(),
         64,
@@ -148,9 +162,83 @@ fn ten_thousand_pages_commit_through_a_64_frame_pool() {
     check(&pager);
 
     // Once checkpointed, the 10 MiB WAL is not kept around.
+    // Its 10,001 consecutive pages go to the main file 64 to a write.
+    let ops = vfs.ops();
     assert!(pager.checkpoint().expect("checkpoint").wal_reset);
+    let checkpoint_ops = vfs.ops() - ops;
+    assert!(
+        checkpoint_ops <= 10_001 / 64 + 10,
+        "{checkpoint_ops} writes and syncs to checkpoint 10,001 pages"
+    );
     let wal = vfs.file_bytes("big.db-wal".as_ref()).expect("wal");
     assert_eq!(wal.len(), 32, "truncated to its header at the reset");
+    check(&pager);
+}
+
+#[test]
+fn an_automatic_checkpoint_keeps_the_wal_file_and_an_explicit_one_shrinks_it() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let opts = PagerOptions {
+        page_size: 1024,
+        pool_frames: 64,
+        autocheckpoint: 100,
+        ..PagerOptions::default()
+    };
+    let pager = Pager::open_with_vfs(vfs.clone(), "keep.db", opts.clone()).expect("open");
+    let wal_len = || vfs.file_bytes("keep.db-wal".as_ref()).expect("wal").len();
+    // 2,000 pages in one transaction: far more than twice the threshold.
+    let tx = pager.begin_write().expect("begin");
+    for i in 0..2_000u32 {
+        let mut p = tx.allocate(PageType::BTreeLeaf).expect("allocate");
+        let id = p.id();
+        p.body_mut()[..8].copy_from_slice(&stamp(id, i));
+    }
+    let info = tx.commit().expect("commit");
+    let report = info
+        .autocheckpoint
+        .expect("the commit checkpoints")
+        .expect("checkpoint");
+    assert!(report.wal_reset, "{report:?}");
+    let big = wal_len();
+    assert!(big > 2_000 * 1024, "the WAL kept its {big} bytes");
+    // The next commits write over the old frames: the file does not grow.
+    for i in 0..3u32 {
+        let tx = pager.begin_write().expect("begin");
+        tx.page_mut(2 + i).expect("page").body_mut()[..8].copy_from_slice(&stamp(2 + i, 7));
+        tx.commit().expect("commit");
+    }
+    assert_eq!(wal_len(), big);
+    // An explicit checkpoint truncates it to its header.
+    assert!(pager.checkpoint().expect("checkpoint").wal_reset);
+    assert_eq!(wal_len(), 32);
+    // So it does right after an automatic checkpoint reset the WAL, with
+    // no frame to reset.
+    let tx = pager.begin_write().expect("begin");
+    for id in 2..=2_001u32 {
+        tx.page_mut(id).expect("page").body_mut()[..8].copy_from_slice(&stamp(id, 9));
+    }
+    let info = tx.commit().expect("commit");
+    assert!(
+        info.autocheckpoint
+            .expect("auto")
+            .expect("checkpoint")
+            .wal_reset
+    );
+    assert!(wal_len() > 2_000 * 1024);
+    assert!(!pager.checkpoint().expect("checkpoint").wal_reset);
+    assert_eq!(wal_len(), 32);
+    let check = |pager: &Pager| {
+        let rx = pager.begin_read().expect("read");
+        for id in 2..=2_001u32 {
+            assert_eq!(&rx.page(id).expect("page").body()[..8], &stamp(id, 9));
+        }
+    };
+    check(&pager);
+    // The truncation was not synced: whether a crash keeps it or not,
+    // nothing is lost.
+    pager.abandon();
+    vfs.crash();
+    let pager = Pager::open_with_vfs(vfs.clone(), "keep.db", opts).expect("reopen");
     check(&pager);
 }
 

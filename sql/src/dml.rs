@@ -20,7 +20,9 @@
 //! them: a row moved by an UPDATE (a new rowid, a new index key) is never
 //! visited twice. A DELETE that fires no trigger collects only the keys
 //! it will delete (the table's and its indexes'), and deletes them tree by
-//! tree in key order.
+//! tree in key order; if it walks the whole table and its WHERE clause has
+//! no subquery, it deletes the table's rows during that walk, leaf by leaf
+//! ([`walnut_btree::BTree::delete_where`]), and only the index keys wait.
 //!
 //! Each statement is first prepared ([`prepare_insert`],
 //! [`prepare_update`], [`prepare_delete`]: bound, planned, and with the
@@ -862,6 +864,9 @@ impl PreparedDelete {
     /// order, a run of keys on one leaf for one descent
     /// ([`BTree::delete_keys`]).
     fn run_without_triggers(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        if self.one_pass() {
+            return self.run_in_one_pass(tx, params);
+        }
         let t = &self.target;
         let mut table_keys = Vec::new();
         let mut index_keys: Vec<Vec<Vec<u8>>> = vec![Vec::new(); t.indexes.len()];
@@ -880,6 +885,56 @@ impl PreparedDelete {
         }
         table_keys.sort_unstable();
         BTree::open(t.table.root).delete_keys(tx, &table_keys)?;
+        Ok(count)
+    }
+
+    /// Whether the rows can be judged and deleted in the same walk of the
+    /// table ([`run_in_one_pass`](Self::run_in_one_pass)): the plan walks
+    /// the whole table forwards, and the WHERE clause has no subquery, so
+    /// nothing it evaluates reads the table while the walk changes it (a
+    /// subquery must see every row as it was before the statement).
+    fn one_pass(&self) -> bool {
+        let mut subquery = false;
+        if let Some(f) = &self.plan.filter {
+            f.visit(&mut |e| subquery |= matches!(e, BExpr::Subquery(_)));
+        }
+        matches!(self.plan.access, plan::Access::Scan { reverse: false }) && !subquery
+    }
+
+    /// A DELETE that walks the whole table ([`one_pass`](Self::one_pass)):
+    /// [`BTree::delete_where`] judges each row with the WHERE clause as
+    /// the walk reaches it and removes the doomed rows of each leaf
+    /// together, so each leaf is read once (collecting the keys first and
+    /// deleting them after reads every leaf twice). The index keys of the
+    /// deleted rows are collected meanwhile and deleted after, tree by tree
+    /// in key order. The same rows go as with the scan: every row is
+    /// judged once, in rowid order, on its values before the statement.
+    fn run_in_one_pass(&self, tx: &WriteTxn, params: &[Value]) -> Result<u64> {
+        let t = &self.target;
+        let ctx = ScanCtx::new(tx, params);
+        let read = self.plan.read.as_deref();
+        let filter = self.plan.filter.as_ref();
+        let mut index_keys: Vec<Vec<Vec<u8>>> = vec![Vec::new(); t.indexes.len()];
+        let count = BTree::open(t.table.root).delete_where(
+            tx,
+            |key: &[u8], value: &[u8]| -> Result<bool> {
+                let rowid = rows::key_rowid(key)?;
+                let row = rows::decode_row_reading(&t.table, rowid, value, read)?;
+                if let Some(filter) = filter
+                    && !filter.test(&Env::in_query(&row, &[], &ctx))?
+                {
+                    return Ok(false);
+                }
+                for (keys, index) in index_keys.iter_mut().zip(&t.indexes) {
+                    keys.push(index_key(index, &row, rowid));
+                }
+                Ok(true)
+            },
+        )?;
+        for (index, mut keys) in t.indexes.iter().zip(index_keys) {
+            keys.sort_unstable();
+            BTree::open(index.root).delete_keys(tx, &keys)?;
+        }
         Ok(count)
     }
 }

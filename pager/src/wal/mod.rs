@@ -374,19 +374,54 @@ impl Wal {
             .map_err(|e| PagerError::io(&self.path, format!("reading WAL frame {frame}"), e))
     }
 
+    /// Reads whole frames (header and image), as many as fill `buf` (a
+    /// multiple of the frame size), starting with frame `first` of the
+    /// current generation: one read for a run of frames.
+    pub fn read_frames(&self, first: u64, buf: &mut [u8]) -> Result<()> {
+        let offset = format::frame_offset(first, self.page_size);
+        self.file.read_exact_at(offset, buf).map_err(|e| {
+            let n = buf.len() / self.frame_size().max(1);
+            PagerError::io(
+                &self.path,
+                format!("reading {n} WAL frame(s) from frame {first}"),
+                e,
+            )
+        })
+    }
+
+    /// Truncates the file to its header if it holds more than
+    /// `keep_frames` frames (`None`: never). Only when no frame past the
+    /// header is needed: at a reset, or when the generation has none.
+    pub fn shrink(&self, keep_frames: Option<u64>) -> Result<()> {
+        let Some(keep) = keep_frames else {
+            return Ok(());
+        };
+        let len = self
+            .file
+            .len()
+            .map_err(|e| PagerError::io(&self.path, "reading the WAL's length", e))?;
+        if len > format::frame_offset(keep + 1, self.page_size) {
+            self.file
+                .set_len(format::WAL_HEADER_SIZE as u64)
+                .map_err(|e| PagerError::io(&self.path, "truncating the WAL (reset)", e))?;
+        }
+        Ok(())
+    }
+
     /// Starts a new generation: new salts, frame numbering from 1. The
     /// caller empties the index (under the pool latch, which it holds)
     /// and guarantees that the main file holds every
     /// committed frame and that nobody needs the old ones.
     ///
     /// The file keeps its length (overwriting old frames is cheaper than
-    /// appending to a fresh file) unless it holds more than `keep_frames`
-    /// frames, when it is truncated to the header so one huge transaction
-    /// does not leave a huge WAL behind. Truncating to the header, not to
-    /// frame 1, also drops the mark slots: if a crash kept the truncation
-    /// but lost the new header, the old header would find no slot claiming
-    /// the frames the truncation removed.
-    pub fn reset(&self, io: &mut WalIo, st: &mut WalState, keep_frames: u64) -> Result<()> {
+    /// appending to a fresh file) unless `keep_frames` is given and it
+    /// holds more frames than that, when it is truncated to the header so
+    /// one huge transaction does not leave a huge WAL behind (see
+    /// `checkpoint`, step 5). Truncating to the header, not to frame 1,
+    /// also drops the mark slots: if a crash kept the truncation but lost
+    /// the new header, the old header would find no slot claiming the
+    /// frames the truncation removed.
+    pub fn reset(&self, io: &mut WalIo, st: &mut WalState, keep_frames: Option<u64>) -> Result<()> {
         let old = io.header;
         let salt2 = mix64(((old.salt2 as u64) << 32) ^ st.committed ^ 0xC0FF_EE00) as u32;
         let header = WalHeader::new(
@@ -412,15 +447,7 @@ impl Wal {
         st.base = st.committed;
         st.backfilled = st.committed;
         st.header = header;
-        let len = self
-            .file
-            .len()
-            .map_err(|e| PagerError::io(&self.path, "reading the WAL's length", e))?;
-        if len > format::frame_offset(keep_frames + 1, self.page_size) {
-            self.file
-                .set_len(format::WAL_HEADER_SIZE as u64)
-                .map_err(|e| PagerError::io(&self.path, "truncating the WAL (reset)", e))?;
-        }
+        self.shrink(keep_frames)?;
         self.ensure_header(io).map_err(|e| match e {
             PagerError::Io { path, source, .. } => PagerError::Io {
                 path,
