@@ -542,12 +542,7 @@ proptest! {
         let tx = pager.begin_write().expect("begin");
         prop_assert_eq!(tree.delete_keys(&tx, &keys).expect("delete"), want);
         tx.commit().expect("commit");
-        let rx = pager.begin_read().expect("read");
-        let problems = check_database(&rx, &[]).expect("check");
-        prop_assert!(problems.is_empty(), "{:?}", problems);
-        let all: Vec<(Vec<u8>, Vec<u8>)> =
-            tree.iter(&rx).expect("iter").collect::<Result<_, _>>().expect("scan");
-        prop_assert_eq!(all, model.into_iter().collect::<Vec<_>>());
+        assert_tree_is(&pager, tree, &model);
     }
 
     /// Random keys in (some with overflowing values), a random subset
@@ -583,12 +578,7 @@ proptest! {
         let before = model.len();
         model.retain(|k, _| !doomed_keys.contains(k));
         prop_assert_eq!(n, (before - model.len()) as u64);
-        let rx = pager.begin_read().expect("read");
-        let problems = check_database(&rx, &[]).expect("check");
-        prop_assert!(problems.is_empty(), "{:?}", problems);
-        let all: Vec<(Vec<u8>, Vec<u8>)> =
-            tree.iter(&rx).expect("iter").collect::<Result<_, _>>().expect("scan");
-        prop_assert_eq!(all, model.into_iter().collect::<Vec<_>>());
+        assert_tree_is(&pager, tree, &model);
     }
 }
 

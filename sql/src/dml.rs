@@ -915,11 +915,13 @@ impl PreparedDelete {
         let read = self.plan.read.as_deref();
         let filter = self.plan.filter.as_ref();
         let mut index_keys: Vec<Vec<Vec<u8>>> = vec![Vec::new(); t.indexes.len()];
+        // Every row is decoded into the same buffer, as a scan does.
+        let mut row = Vec::new();
         let count = BTree::open(t.table.root).delete_where(
             tx,
             |key: &[u8], value: &[u8]| -> Result<bool> {
                 let rowid = rows::key_rowid(key)?;
-                let row = rows::decode_row_reading(&t.table, rowid, value, read)?;
+                rows::decode_row_reading_into(&t.table, rowid, value, read, &mut row)?;
                 if let Some(filter) = filter
                     && !filter.test(&Env::in_query(&row, &[], &ctx))?
                 {

@@ -548,27 +548,12 @@ where
     }
 }
 
-/// Functions whose value changes from call to call: a condition calling
-/// one must be evaluated where it is written, once per row.
-fn volatile(e: &BExpr) -> bool {
-    let mut found = false;
-    e.visit(&mut |x| {
-        if let BExpr::Func(f, _) = x
-            && matches!(
-                f.name(),
-                "random" | "randomblob" | "changes" | "total_changes" | "last_insert_rowid"
-            )
-        {
-            found = true;
-        }
-    });
-    found
-}
-
 /// Whether a level's bound expression reads only the level's own row
 /// (and constants), so that its value is the same for every outer row.
+/// (Every [`crate::func::Scalar`] gives the same value for the same
+/// arguments: walnut has no `random()` or `changes()`.)
 fn reads_only_own_row(e: &BExpr) -> bool {
-    let mut ok = !volatile(e);
+    let mut ok = true;
     e.visit(&mut |x| {
         if matches!(x, BExpr::Outer { .. } | BExpr::Subquery(_) | BExpr::Agg(_)) {
             ok = false;
@@ -580,7 +565,7 @@ fn reads_only_own_row(e: &BExpr) -> bool {
 /// Whether a level's bound expression reads only the outer rows (and
 /// constants), never the level's own row.
 fn reads_only_outer(e: &BExpr) -> bool {
-    let mut ok = !volatile(e);
+    let mut ok = true;
     e.visit(&mut |x| {
         if matches!(x, BExpr::Column { .. } | BExpr::Subquery(_) | BExpr::Agg(_)) {
             ok = false;
