@@ -135,12 +135,18 @@ fn slice(b: &[u8], from: usize, len: usize) -> &[u8] {
 
 /// Decodes a leaf cell starting at `b[0]`.
 pub fn leaf(b: &[u8], body_len: usize) -> LeafCell<'_> {
-    let layout = Layout::new(body_len);
+    leaf_in(b, &Layout::new(body_len))
+}
+
+/// [`leaf`] with the page's layout worked out by the caller (once per
+/// page, by a loop over its cells).
+#[inline]
+pub fn leaf_in<'b>(b: &'b [u8], layout: &Layout) -> LeafCell<'b> {
     let (klen, a) = get_varint(b);
     let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
     let klen = usize::try_from(klen).unwrap_or(usize::MAX);
     let key = slice(b, a + c, klen);
-    let local_n = local_len(klen, vlen, &layout);
+    let local_n = local_len(klen, vlen, layout);
     let local_at = (a + c).saturating_add(klen);
     let local = slice(b, local_at, local_n);
     let overflow = if (local_n as u64) < vlen {

@@ -61,6 +61,19 @@ use std::fmt;
 use std::ops::Bound;
 use walnut_pager::PageId;
 
+/// A leaf cell's whole value: borrowed from the page if it is all inline,
+/// else read from its overflow chain.
+fn whole_value<'c, S: PageSource + ?Sized>(
+    src: &S,
+    c: &cell::LeafCell<'c>,
+) -> Result<Cow<'c, [u8]>> {
+    Ok(if c.overflow == 0 && c.local.len() as u64 == c.value_len {
+        Cow::Borrowed(c.local)
+    } else {
+        Cow::Owned(read_value(src, c)?)
+    })
+}
+
 /// A position in a tree.
 pub struct Cursor<'s, S: PageSource + ?Sized> {
     src: &'s S,
@@ -236,12 +249,61 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         self.check_valid()?;
         let body = self.page.as_slice();
         let c = cell::leaf(node::cell_from(body, self.idx), body.len());
-        let value = if c.overflow == 0 && c.local.len() as u64 == c.value_len {
-            Cow::Borrowed(c.local)
-        } else {
-            Cow::Owned(read_value(self.src, &c)?)
-        };
-        Ok((c.key, value))
+        Ok((c.key, whole_value(self.src, &c)?))
+    }
+
+    /// Calls `f` with each entry in key order, from the current one on,
+    /// until `f` returns `Ok(false)` (the cursor then stays on that entry)
+    /// or the tree ends (the cursor is then past the end). On a cursor
+    /// that is not on an entry it calls nothing.
+    ///
+    /// This is [`with_entry`](Self::with_entry) and
+    /// [`move_next`](Self::move_next) in one loop: the cells of a leaf
+    /// are read one after the other out of the leaf copy, with the
+    /// page's size limits worked out once per leaf, not once per entry.
+    /// Crossing to the next leaf is [`move_next`](Self::move_next)'s
+    /// crossing, with the same checks against a damaged sibling chain.
+    ///
+    /// ```
+    /// use walnut_btree::{BTree, BTreeError, InsertMode};
+    /// use walnut_pager::{Pager, PagerOptions, SimVfs};
+    /// use std::sync::Arc;
+    ///
+    /// let pager = Pager::open_with_vfs(Arc::new(SimVfs::new(1)), "t.db", PagerOptions::default())?;
+    /// let tx = pager.begin_write()?;
+    /// let tree = BTree::create(&tx)?;
+    /// for k in [b"a", b"b", b"c", b"d"] {
+    ///     tree.insert(&tx, k, b"v", InsertMode::Reject)?;
+    /// }
+    /// let mut keys = Vec::new();
+    /// let mut c = tree.cursor(&tx);
+    /// c.seek_ge(b"b")?;
+    /// c.walk_forward(|k, _| -> Result<bool, BTreeError> {
+    ///     keys.push(k.to_vec());
+    ///     Ok(k < b"c".as_slice())
+    /// })?;
+    /// assert_eq!(keys, [b"b".to_vec(), b"c".to_vec()]);
+    /// assert_eq!(c.key()?, b"c", "the cursor stays where the walk stopped");
+    /// # Ok::<(), walnut_btree::BTreeError>(())
+    /// ```
+    pub fn walk_forward<E: From<BTreeError>>(
+        &mut self,
+        mut f: impl FnMut(&[u8], &[u8]) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<(), E> {
+        while self.valid {
+            let body = self.page.as_slice();
+            let layout = cell::Layout::new(body.len());
+            let n = node::ncells(body);
+            for idx in self.idx..n {
+                let c = cell::leaf_in(node::cell_from(body, idx), &layout);
+                if !f(c.key, &whole_value(self.src, &c)?)? {
+                    self.idx = idx;
+                    return Ok(());
+                }
+            }
+            self.settle_forward(n)?;
+        }
+        Ok(())
     }
 
     fn check_valid(&self) -> Result<()> {

@@ -342,6 +342,18 @@ fn scan_forward<S: PageSource + ?Sized>(src: &S, tree: BTree) -> Result<usize, B
     Ok(n)
 }
 
+/// Walks the whole tree with [`Cursor::walk_forward`](walnut_btree::Cursor::walk_forward).
+fn walk_forward<S: PageSource + ?Sized>(src: &S, tree: BTree) -> Result<usize, BTreeError> {
+    let mut c = tree.cursor(src);
+    let mut n = 0;
+    c.first()?;
+    c.walk_forward(|_, _| -> Result<bool, BTreeError> {
+        n += 1;
+        Ok(true)
+    })?;
+    Ok(n)
+}
+
 fn scan_backward<S: PageSource + ?Sized>(src: &S, tree: BTree) -> Result<usize, BTreeError> {
     let mut c = tree.cursor(src);
     let mut n = 0;
@@ -364,6 +376,9 @@ fn a_leaf_linked_to_itself_is_an_error_both_ways() {
     damage(&pager, fourth, |b| node::set_left(b, fourth));
     let rx = pager.begin_read().expect("read");
     let (page, reason) = corrupt_reason(scan_forward(&rx, tree).expect_err("forward"));
+    assert_eq!(page, second, "{reason}");
+    assert!(reason.contains("out of order"), "{reason}");
+    let (page, reason) = corrupt_reason(walk_forward(&rx, tree).expect_err("walk"));
     assert_eq!(page, second, "{reason}");
     assert!(reason.contains("out of order"), "{reason}");
     let (page, reason) = corrupt_reason(scan_backward(&rx, tree).expect_err("backward"));
@@ -392,6 +407,9 @@ fn a_cycle_hidden_from_the_key_check_is_stopped_by_the_hop_limit() {
     });
     let rx = pager.begin_read().expect("read");
     let (page, reason) = corrupt_reason(scan_forward(&rx, tree).expect_err("forward"));
+    assert_eq!(page, second);
+    assert!(reason.contains("more leaves than"), "{reason}");
+    let (page, reason) = corrupt_reason(walk_forward(&rx, tree).expect_err("walk"));
     assert_eq!(page, second);
     assert!(reason.contains("more leaves than"), "{reason}");
 }
@@ -518,6 +536,48 @@ fn delete_keys_frees_overflow_chains() {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A walk from a random key that stops at another random key lends
+    /// exactly the model's entries in between (overflowing values read
+    /// whole), and leaves the cursor on the entry it stopped at.
+    #[test]
+    fn walk_forward_lends_the_models_entries_and_stops_where_told(
+        present in prop::collection::btree_set(0u32..3000, 0..1500),
+        big in prop::collection::btree_set(0u32..3000, 0..40),
+        from in 0u32..3100,
+        len in 0u32..3100,
+    ) {
+        let pager = pager();
+        let tx = pager.begin_write().expect("begin");
+        let tree = Catalog::create_tree(&tx, "t", EntryKind::Table, b"").expect("create");
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for &i in &present {
+            let v = if big.contains(&i) { value(i).repeat(300) } else { value(i) };
+            tree.insert(&tx, &key(i), &v, InsertMode::Reject).expect("insert");
+            model.insert(key(i), v);
+        }
+        tx.commit().expect("commit");
+        let (lo, hi) = (key(from), key(from.saturating_add(len)));
+        let rx = pager.begin_read().expect("read");
+        let mut c = tree.cursor(&rx);
+        c.seek_ge(&lo).expect("seek");
+        let mut got = Vec::new();
+        c.walk_forward(|k, v| -> Result<bool, BTreeError> {
+            if k >= hi.as_slice() {
+                return Ok(false);
+            }
+            got.push((k.to_vec(), v.to_vec()));
+            Ok(true)
+        })
+        .expect("walk");
+        let want: Vec<(Vec<u8>, Vec<u8>)> =
+            model.range(lo..hi.clone()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        prop_assert_eq!(got, want);
+        match model.range(hi..).next() {
+            Some((k, _)) => prop_assert_eq!(&c.key().expect("stopped on an entry"), k),
+            None => prop_assert!(c.key().is_err(), "past the end"),
+        }
+    }
 
     /// Random keys in, a random selection (with absent keys, duplicates,
     /// sorted or not) deleted at once: the model's contents, a clean check.

@@ -72,7 +72,20 @@ impl Sum {
         }
     }
 
+    #[inline]
     fn step(&mut self, v: &Value) {
+        // The common case: an integer added to an exact sum that has room.
+        if let (Value::Integer(i), false) = (v, self.approx)
+            && let Some(s) = self.i_sum.checked_add(*i)
+        {
+            self.cnt += 1;
+            self.i_sum = s;
+            return;
+        }
+        self.step_any(v);
+    }
+
+    fn step_any(&mut self, v: &Value) {
         // sqlite3_value_numeric_type: text that looks numeric counts as a number.
         let v = match v {
             Value::Text(t) => {
@@ -156,7 +169,23 @@ impl Accumulator {
 
     /// Feeds one row's argument values. Returns true if a min/max took
     /// this row as its new best (bare columns then come from this row).
+    #[inline]
     pub fn step(&mut self, args: &[Value]) -> Result<bool> {
+        // count(*), count(x) and sum(x) without DISTINCT: no set to ask,
+        // no best row to report.
+        if self.seen.is_none() {
+            match (&mut self.state, args.first()) {
+                (State::Count(n), None) if self.func == AggFunc::CountStar => *n += 1,
+                (State::Count(n), Some(v)) if !matches!(v, Value::Null) => *n += 1,
+                (State::Sum(s), Some(v)) => s.step(v),
+                _ => return self.step_any(args),
+            }
+            return Ok(false);
+        }
+        self.step_any(args)
+    }
+
+    fn step_any(&mut self, args: &[Value]) -> Result<bool> {
         let first = args.first().unwrap_or(&Value::Null);
         if self.func != AggFunc::CountStar {
             if matches!(first, Value::Null) {

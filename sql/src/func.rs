@@ -1404,6 +1404,18 @@ mod tests {
         call(name, args).unwrap()
     }
 
+    proptest::proptest! {
+        /// `length` of text counts characters up to the first NUL, for any
+        /// text: multibyte characters and NULs anywhere.
+        #[test]
+        fn length_counts_characters_before_the_first_nul(
+            s in "[a\\u{0}\\u{e9}\\u{20ac}\\u{1f600}z]{0,40}|[a\\u{e9}\\u{20ac}]{200,400}\\u{0}?[a\\u{e9}]{0,20}"
+        ) {
+            let want = s.split('\0').next().unwrap_or("").chars().count();
+            proptest::prop_assert_eq!(length(&t(&s)), I(want as i64));
+        }
+    }
+
     #[test]
     fn dispatch_and_errors() {
         assert_eq!(ok("ABS", &[I(-3)]), I(3));

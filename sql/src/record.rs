@@ -196,10 +196,14 @@ pub fn decode(record: &[u8]) -> Result<Vec<Value>, RecordError> {
     decode_reading(record, None)
 }
 
-/// Decodes a record, only the values `read` marks (`None`: all of them).
-/// A value not read is NULL in the result; its bytes are skipped (their
-/// size is still checked against the record), so a column a query does
-/// not use costs neither an allocation nor a UTF-8 check.
+/// Decodes a record, only the values `read` marks (`None`: all of them;
+/// a value past the mask's end is not marked). A value not read is NULL
+/// in the result; its bytes are skipped (their size is still checked
+/// against the record), so a column a query does not use costs neither an
+/// allocation nor a UTF-8 check. The values after the last one marked are
+/// left out of the result altogether, not looked at, as SQLite reads a
+/// record only as far as the column it needs: damage there is found by the
+/// query that reads it (and by the integrity check).
 pub fn decode_reading(record: &[u8], read: Option<&[bool]>) -> Result<Vec<Value>, RecordError> {
     let mut values = Vec::new();
     decode_reading_into(record, read, &mut values)?;
@@ -226,9 +230,17 @@ pub fn decode_reading_into(
         .ok_or_else(|| RecordError(format!("header size {header_len} beyond the record")))?;
     let header = &record[..header_len];
     let (all, mask) = (read.is_none(), read.unwrap_or(&[]));
+    // The values after the last one `read` marks are not looked at.
+    let stop = read.map_or(usize::MAX, |m| {
+        m.iter().rposition(|&r| r).map_or(0, |i| i + 1)
+    });
     let mut body = header_len;
     let mut n = 0;
     while at < header_len {
+        if n == stop {
+            out.truncate(n);
+            return Ok(());
+        }
         let (t, used) = get_varint(&header[at..])?;
         at += used;
         let size = serial_size(t)?;
@@ -237,7 +249,7 @@ pub fn decode_reading_into(
         }
         let slot = &mut out[n];
         n += 1;
-        if !(all || mask.get(n - 1).copied().unwrap_or(true)) {
+        if !(all || mask.get(n - 1).copied().unwrap_or(false)) {
             // Not read: only its size counts (checked once, at the end).
             body = body.saturating_add(size);
             *slot = Value::Null;
@@ -329,21 +341,32 @@ mod tests {
             decode_reading(&rec, Some(&[true, false, true])).expect("decode"),
             vec![Value::Integer(7), Value::Null, Value::Real(2.5)]
         );
-        // A mask shorter than the record reads the rest.
+        // Nothing past the last value marked is read, nor past the mask.
+        assert_eq!(
+            decode_reading(&rec, Some(&[false, true])).expect("decode"),
+            vec![Value::Null, Value::Text("skipped".into())]
+        );
         assert_eq!(
             decode_reading(&rec, Some(&[false])).expect("decode"),
-            vec![Value::Null, Value::Text("skipped".into()), Value::Real(2.5)]
+            vec![]
         );
         // Text that is not UTF-8 is an error only when it is read.
         let bad = [3u8, 1, 17, 5, 0xff, 0xfe];
         assert!(decode_reading(&bad, None).is_err());
         assert_eq!(
             decode_reading(&bad, Some(&[true, false])).expect("skipped"),
-            vec![Value::Integer(5), Value::Null]
+            vec![Value::Integer(5)]
         );
-        // A value running past the end is an error even when skipped.
+        // A value running past the end is an error even when skipped,
+        // if a value after it is read.
         let short = &rec[..rec.len() - 9];
-        assert!(decode_reading(short, Some(&[true, false, false])).is_err());
+        assert!(decode_reading(short, Some(&[false, true, true])).is_err());
+        assert!(decode_reading(short, Some(&[true, false, true])).is_err());
+        // Nothing after the last value read is looked at.
+        assert_eq!(
+            decode_reading(short, Some(&[true, false, false])).expect("stops early"),
+            vec![Value::Integer(7)]
+        );
     }
 
     fn hex(b: &[u8]) -> String {

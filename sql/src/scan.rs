@@ -365,11 +365,21 @@ fn walk_table(
     // Every row is decoded into this one vector, straight from the
     // cursor's copy of the leaf (unless `emit` took the last one).
     let mut row: Vec<Value> = Vec::new();
+    if !reverse {
+        // Forward, the cursor lends one leaf's cells after the other.
+        return c.walk_forward(|key, value| -> Result<bool> {
+            let rowid = rows::key_rowid(key)?;
+            if hi.is_some_and(|h| rowid > h) {
+                return Ok(false);
+            }
+            decode_row_reading_into(table, rowid, value, read, &mut row)?;
+            emit(&mut row)
+        });
+    }
     while valid {
         let inside = c.with_entry(|key, value| -> Result<bool> {
             let rowid = rows::key_rowid(key)?;
-            if !reverse && hi.is_some_and(|h| rowid > h) || reverse && lo.is_some_and(|l| rowid < l)
-            {
+            if lo.is_some_and(|l| rowid < l) {
                 return Ok(false);
             }
             decode_row_reading_into(table, rowid, value, read, &mut row)?;
@@ -378,11 +388,7 @@ fn walk_table(
         if !inside || !emit(&mut row)? {
             break;
         }
-        valid = if reverse {
-            c.move_prev()?
-        } else {
-            c.move_next()?
-        };
+        valid = c.move_prev()?;
     }
     Ok(())
 }
