@@ -146,8 +146,14 @@ pub fn leaf_in<'b>(b: &'b [u8], layout: &Layout) -> LeafCell<'b> {
     let (vlen, c) = get_varint(b.get(a..).unwrap_or(&[]));
     let klen = usize::try_from(klen).unwrap_or(usize::MAX);
     let key = slice(b, a + c, klen);
-    let local_n = local_len(klen, vlen, layout);
+    // `local_len`'s rule, with the two varints' lengths as read (the
+    // writer's are minimal, so they are the lengths `local_len` counts).
     let local_at = (a + c).saturating_add(klen);
+    let local_n = if (local_at as u64).saturating_add(vlen) <= layout.max_cell as u64 {
+        vlen as usize
+    } else {
+        layout.max_cell.saturating_sub(local_at.saturating_add(4))
+    };
     let local = slice(b, local_at, local_n);
     let overflow = if (local_n as u64) < vlen {
         let o = slice(b, local_at.saturating_add(local_n), 4);
