@@ -68,6 +68,7 @@ use crate::temp::{TempSchema, TempState};
 use crate::value::Value;
 use crate::{compound, ddl, dml, trigger};
 use parking_lot::{Mutex, RwLock};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -971,8 +972,15 @@ fn rows_of(columns: impl Into<Arc<[String]>>, rows: Vec<Vec<Value>>, changes: u6
     }
 }
 
-/// The parameter slots of a statement, filled from what the caller gave.
-fn bind_params(parsed: &ParsedStatement, params: Params<'_>) -> Result<Vec<Value>> {
+/// The parameter slots of a statement, filled from what the caller gave:
+/// the caller's own values, borrowed, when they fill every slot in order
+/// (a prepared statement run again and again copies nothing).
+fn bind_params<'p>(parsed: &ParsedStatement, params: Params<'p>) -> Result<Cow<'p, [Value]>> {
+    if let Params::Positional(values) = params
+        && values.len() == parsed.param_count
+    {
+        return Ok(Cow::Borrowed(values));
+    }
     let mut slots = vec![Value::Null; parsed.param_count];
     match params {
         Params::Positional(values) => {
@@ -1001,7 +1009,7 @@ fn bind_params(parsed: &ParsedStatement, params: Params<'_>) -> Result<Vec<Value
             }
         }
     }
-    Ok(slots)
+    Ok(Cow::Owned(slots))
 }
 
 fn write_statement(
