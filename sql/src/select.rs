@@ -962,7 +962,13 @@ fn aggregate(
         let mut took_best = false;
         for (i, (acc, call)) in g.accs.iter_mut().zip(&a.calls).enumerate() {
             let best = match call.args.as_slice() {
-                // One argument (sum(k), count(v)) is lent, not copied.
+                [] => acc.step(&[])?,
+                // One argument (sum(k), count(v)) is lent, not copied: a
+                // column straight from the row.
+                [BExpr::Column { index, .. }] => match row.get(*index) {
+                    Some(v) => acc.step(std::slice::from_ref(v))?,
+                    None => acc.step(&[Value::Null])?,
+                },
                 [x] => acc.step(std::slice::from_ref(&*x.eval_cow(&env)?))?,
                 xs => {
                     args.clear();
