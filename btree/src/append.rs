@@ -43,12 +43,158 @@
 //! sibling) and a leaf freed (no longer a leaf page), but not a freed leaf
 //! reused as the rightmost leaf of another tree. Holding the appender for
 //! one bulk operation and nothing else, as `CREATE INDEX` does, keeps it.
+//!
+//! ## A hint that needs no contract
+//!
+//! A loop of single-row INSERT statements cannot hold an appender: other
+//! statements may change the tree in between. [`BTree::insert_hinted`]
+//! keeps a [`RightmostLeaf`] instead, a hint the caller stores between
+//! calls (a prepared INSERT keeps one), and trusts it only under the write
+//! transaction's *shape stamp* it was taken with
+//! ([`WriteTxn::shape_stamp`]). The stamp changes whenever a page is freed,
+//! the file shrinks or a savepoint is rolled back to, and is never the
+//! same in two transactions; a page can become another tree's page, or
+//! stop being this tree's rightmost leaf other than by splitting, only by
+//! being freed (a merge or a root collapse frees it). So while the stamp
+//! holds, the remembered page is still a page of this tree, and what its
+//! own bytes say settles the rest:
+//!
+//! ```text
+//!   hinted leaf, same tree, same stamp, still a leaf with no right
+//!   sibling, key after its last key, value inline, cell fits in its gap
+//!       -> the cell goes into the gap (the leaf opened with
+//!          `page_mut_head`): no walk from the root at all
+//!   the same, but the cell does not fit
+//!       -> an appender holding that leaf starts the next rightmost leaf
+//!          (above), which becomes the hint
+//!   otherwise
+//!       -> BTree::insert, which reports the leaf if the key was such an
+//!          append (the next hint); a split leaves no hint, and the next
+//!          insert walks once more to find the new rightmost leaf
+//! ```
+//!
+//! The key goes where [`BTree::insert`] would put it, with the same bytes:
+//! the hint only skips the walk.
 
 use crate::cell::{self, Layout};
 use crate::error::{Result, corrupt};
 use crate::node::{self, Kind};
-use crate::tree::{BTree, InsertMode, MAX_DEPTH, Step, node_kind};
+use crate::tree::{APPEND_HEAD, BTree, InsertMode, MAX_DEPTH, Step, node_kind};
 use walnut_pager::{PageId, PageMut, PageType, WriteTxn};
+
+/// Where a tree's rightmost leaf was, for [`BTree::insert_hinted`] (see
+/// the module documentation): kept by the caller from one insert to the
+/// next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RightmostLeaf {
+    /// The write transaction's shape stamp when it was seen.
+    stamp: u64,
+    /// The tree.
+    root: PageId,
+    /// The leaf.
+    leaf: PageId,
+}
+
+impl BTree {
+    /// Inserts `key` -> `value` as [`BTree::insert`] does, and returns what
+    /// it returns, straight into the leaf `hint` remembers if it can (see
+    /// the module documentation); `hint` is left remembering where the
+    /// next key in increasing order goes, if that is known.
+    ///
+    /// All or nothing: if it fails, the tree is as it was. (The append
+    /// into the hinted leaf changes one page once every check has passed;
+    /// anything else, which may change several pages, runs under
+    /// [`WriteTxn::all_or_nothing`].) A caller whose statement writes
+    /// nothing else needs no savepoint of its own for it.
+    pub fn insert_hinted(
+        &self,
+        tx: &WriteTxn,
+        key: &[u8],
+        value: &[u8],
+        mode: InsertMode,
+        hint: &mut Option<RightmostLeaf>,
+    ) -> Result<bool> {
+        if let Some(h) = hint.take()
+            && h.stamp == tx.shape_stamp()
+            && h.root == self.root()
+        {
+            match self.append_to_hinted(tx, h.leaf, key, value)? {
+                Hinted::Appended => {
+                    *hint = Some(h);
+                    return Ok(false);
+                }
+                // The leaf is full: an appender starts the next one (or
+                // takes the general path, if the leaf is the root).
+                Hinted::Full => {
+                    let mut appender = self.appender(tx);
+                    appender.leaf = Some(h.leaf);
+                    let replaced = tx.all_or_nothing(|| appender.insert(key, value, mode))?;
+                    *hint = appender.leaf.map(|leaf| RightmostLeaf {
+                        stamp: tx.shape_stamp(),
+                        root: self.root(),
+                        leaf,
+                    });
+                    return Ok(replaced);
+                }
+                Hinted::No => {}
+            }
+        }
+        let (replaced, leaf) = tx.all_or_nothing(|| self.insert_reporting(tx, key, value, mode))?;
+        *hint = leaf.map(|leaf| RightmostLeaf {
+            stamp: tx.shape_stamp(),
+            root: self.root(),
+            leaf,
+        });
+        Ok(replaced)
+    }
+
+    /// Appends the cell of `key` -> `value` to `leaf`, the tree's rightmost
+    /// leaf at the hint's stamp, if it still is one with no right sibling,
+    /// the key goes after its last key and the cell fits in its gap
+    /// inline. Changes nothing if not, and says whether only the room was
+    /// missing.
+    fn append_to_hinted(
+        &self,
+        tx: &WriteTxn,
+        leaf: PageId,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Hinted> {
+        let mut p = tx.page_mut_head(leaf, APPEND_HEAD)?;
+        if p.page_type() != Some(PageType::BTreeLeaf) || node::right(p.body()) != 0 {
+            return Ok(Hinted::No);
+        }
+        let body = p.body();
+        let layout = Layout::new(body.len());
+        let n = node::ncells(body);
+        if n == 0
+            || key.len() > layout.max_key
+            || cell::local_len(key.len(), value.len() as u64, &layout) < value.len()
+            || node::search(body, Kind::Leaf, key) != Err(n)
+        {
+            return Ok(Hinted::No);
+        }
+        let len = cell::inline_leaf_cell_len(key, value);
+        let appended = node::append_in_gap_with(p.body_mut(), len, |to| {
+            cell::write_inline_leaf_cell(to, key, value)
+        });
+        Ok(if appended {
+            Hinted::Appended
+        } else {
+            Hinted::Full
+        })
+    }
+}
+
+/// What became of an insert into a hinted leaf.
+enum Hinted {
+    /// The cell is in the leaf.
+    Appended,
+    /// The key belongs after the leaf's last, but the cell does not fit.
+    Full,
+    /// The hint does not apply.
+    No,
+}
 
 /// Inserts into one tree, fast when keys arrive in increasing order (see
 /// the module doc, and its contract: nothing else changes the tree while

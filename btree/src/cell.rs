@@ -238,6 +238,38 @@ pub fn put_leaf_cell(out: &mut Vec<u8>, key: &[u8], value_len: u64, local: &[u8]
     }
 }
 
+/// The length of the leaf cell of `key` -> `value` with the value all
+/// inline (see [`write_inline_leaf_cell`]).
+pub fn inline_leaf_cell_len(key: &[u8], value: &[u8]) -> usize {
+    varint_len(key.len() as u64) + varint_len(value.len() as u64) + key.len() + value.len()
+}
+
+/// Writes the leaf cell of `key` -> `value`, the value all inline, into
+/// `out`, which is [`inline_leaf_cell_len`] bytes long: the bytes
+/// [`leaf_cell`] would build.
+pub fn write_inline_leaf_cell(out: &mut [u8], key: &[u8], value: &[u8]) {
+    let mut at = 0;
+    for mut v in [key.len() as u64, value.len() as u64] {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if let Some(b) = out.get_mut(at) {
+                *b = if v == 0 { byte } else { byte | 0x80 };
+            }
+            at += 1;
+            if v == 0 {
+                break;
+            }
+        }
+    }
+    for part in [key, value] {
+        if let Some(to) = out.get_mut(at..at + part.len()) {
+            to.copy_from_slice(part);
+        }
+        at += part.len();
+    }
+}
+
 /// A leaf cell for a value that fits inline (for tests and small values).
 #[cfg(test)]
 pub fn leaf_cell_inline(key: &[u8], value: &[u8], layout: &Layout) -> Vec<u8> {
@@ -251,6 +283,19 @@ pub fn leaf_cell_inline(key: &[u8], value: &[u8], layout: &Layout) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inline_cell_written_in_place_is_the_cell_built() {
+        for (key, value) in [
+            (&b"k"[..], &b""[..]),
+            (&[7u8; 8][..], &[b'v'; 127][..]),
+            (&[1u8; 200][..], &[2u8; 300][..]),
+        ] {
+            let mut out = vec![0u8; inline_leaf_cell_len(key, value)];
+            write_inline_leaf_cell(&mut out, key, value);
+            assert_eq!(out, leaf_cell(key, value.len() as u64, value, 0));
+        }
+    }
 
     #[test]
     fn varints_round_trip() {

@@ -35,7 +35,7 @@ mod source;
 pub mod stats;
 mod tree;
 
-pub use append::Appender;
+pub use append::{Appender, RightmostLeaf};
 pub use catalog::{Catalog, CatalogEntry, EntryKind};
 pub use check::{Problem, check_database, check_tree};
 pub use cursor::{Cursor, Direction, Range};

@@ -353,6 +353,42 @@ pub fn insert_cell(body: &mut [u8], kind: Kind, i: usize, c: &[u8]) -> bool {
     true
 }
 
+/// The free bytes between the pointer array and the content area: what
+/// [`append_in_gap`] can use without compacting.
+pub fn gap(body: &[u8]) -> usize {
+    let start = content_start(body);
+    if start > body.len() {
+        return 0;
+    }
+    start.saturating_sub(NODE_HEADER + 2 * ncells(body))
+}
+
+/// Adds cell `c` after the last cell, as [`insert_cell`] would, if it fits
+/// in the [`gap`]; otherwise changes nothing and returns false. It writes
+/// only the node header and bytes of the gap (the new pointer, the new
+/// cell), never a byte in use: the promise of
+/// [`walnut_pager::WriteTxn::page_mut_head`] with the page and node
+/// headers as the head.
+pub fn append_in_gap(body: &mut [u8], c: &[u8]) -> bool {
+    append_in_gap_with(body, c.len(), |to| to.copy_from_slice(c))
+}
+
+/// [`append_in_gap`] for a cell of `len` bytes that `write` writes in
+/// place (into a slice of exactly `len` bytes), so that it needs no
+/// buffer of its own.
+pub fn append_in_gap_with(body: &mut [u8], len: usize, write: impl FnOnce(&mut [u8])) -> bool {
+    if gap(body) < len + 2 {
+        return false;
+    }
+    let n = ncells(body);
+    let start = content_start(body) - len;
+    write(&mut body[start..start + len]);
+    put16(body, CONTENT, start);
+    put16(body, NODE_HEADER + 2 * n, start);
+    put16(body, NCELLS, n + 1);
+    true
+}
+
 /// Removes cell `i` (its bytes become a fragment).
 pub fn remove_cell(body: &mut [u8], kind: Kind, i: usize) {
     let n = ncells(body);

@@ -13,7 +13,12 @@
 //! ## Insert
 //!
 //! Descend to the leaf, remembering the path (page and child slot at each
-//! level). If the new cell fits, it goes in place. Otherwise the node's
+//! level). If the new cell fits, it goes in place. (A cell that goes after
+//! the leaf's last cell and fits in the free gap before its content area,
+//! the commonest insert of a bulk load, opens the leaf with
+//! `WriteTxn::page_mut_head`: only the headers and free bytes change, so
+//! a savepoint around the insert logs the headers, not a copy of the
+//! page.) Otherwise the node's
 //! cells plus the new one are split in two by bytes: the left half stays,
 //! the right half moves to a new page, and a separator is inserted into the
 //! parent: for leaves a copy of the right half's first key, for interior
@@ -94,6 +99,10 @@ use walnut_pager::{PageId, PageType, WriteTxn};
 
 /// Deepest tree walked before the structure is declared corrupt (a cycle).
 pub(crate) const MAX_DEPTH: usize = 64;
+
+/// What an append into a leaf's gap changes besides free bytes: the page
+/// header and the node header (see [`node::append_in_gap`]).
+pub(crate) const APPEND_HEAD: usize = walnut_pager::page::PAGE_HEADER_SIZE + node::NODE_HEADER;
 
 /// What `insert` does when the key is already present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +269,21 @@ impl BTree {
         value: &[u8],
         mode: InsertMode,
     ) -> Result<bool> {
+        self.insert_reporting(tx, key, value, mode)
+            .map(|(replaced, _)| replaced)
+    }
+
+    /// [`insert`](BTree::insert), also returning the leaf the key was
+    /// appended to if it went after the last cell of the tree's rightmost
+    /// leaf (no right sibling) without a split: where the next key in
+    /// increasing order goes too.
+    pub(crate) fn insert_reporting(
+        &self,
+        tx: &WriteTxn,
+        key: &[u8],
+        value: &[u8],
+        mode: InsertMode,
+    ) -> Result<(bool, Option<PageId>)> {
         // One walk, keeping the leaf; its size gives the layout (every page
         // of a file has the same size).
         let mut path = Vec::new();
@@ -278,10 +302,17 @@ impl BTree {
                 (i, c.overflow, c.value_len)
             }
             Err(i) => {
+                // After the last cell, in the gap: an append (see
+                // `insert_new`).
+                let gap = if i == node::ncells(p.body()) {
+                    node::gap(p.body())
+                } else {
+                    0
+                };
+                let rightmost = node::right(p.body()) == 0;
                 drop(p);
-                return self
-                    .insert_new(tx, &path, leaf, i, key, value, &layout)
-                    .map(|_| false);
+                let appended = self.insert_new(tx, &path, leaf, i, key, value, &layout, gap)?;
+                return Ok((false, (appended && rightmost).then_some(leaf)));
             }
         };
         drop(p);
@@ -297,10 +328,18 @@ impl BTree {
             let mut p = tx.page_mut(leaf)?;
             node::remove_cell(p.body_mut(), Kind::Leaf, i);
         }
-        self.insert_new(tx, &path, leaf, i, key, value, &layout)?;
-        Ok(true)
+        self.insert_new(tx, &path, leaf, i, key, value, &layout, 0)?;
+        Ok((true, None))
     }
 
+    /// Inserts a new cell for `key` at index `i` of `leaf`. `gap` is the
+    /// leaf's [`node::gap`] if `i` is after its last cell (else 0): a cell
+    /// that fits there is appended with the leaf opened by
+    /// [`WriteTxn::page_mut_head`], so that the statement's savepoint logs
+    /// only the page and node headers rather than copying the whole leaf
+    /// (only they and free bytes change). Anything else takes
+    /// [`insert_at`](BTree::insert_at). Returns whether the cell was so
+    /// appended.
     #[allow(clippy::too_many_arguments)]
     fn insert_new(
         &self,
@@ -311,7 +350,8 @@ impl BTree {
         key: &[u8],
         value: &[u8],
         layout: &Layout,
-    ) -> Result<()> {
+        gap: usize,
+    ) -> Result<bool> {
         let local = cell::local_len(key.len(), value.len() as u64, layout);
         let overflow = if local < value.len() {
             overflow::write_chain(tx, &value[local..], layout.overflow_data)?
@@ -319,7 +359,17 @@ impl BTree {
             0
         };
         let c = cell::leaf_cell(key, value.len() as u64, &value[..local], overflow);
-        self.insert_at(tx, path, leaf, Kind::Leaf, i, c)
+        if c.len() + 2 <= gap {
+            let appended = {
+                let mut p = tx.page_mut_head(leaf, APPEND_HEAD)?;
+                node::append_in_gap(p.body_mut(), &c)
+            };
+            if appended {
+                return Ok(true);
+            }
+        }
+        self.insert_at(tx, path, leaf, Kind::Leaf, i, c)?;
+        Ok(false)
     }
 
     /// Inserts cell `c` at index `i` of node `id` (whose ancestors are

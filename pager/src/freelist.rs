@@ -173,6 +173,7 @@ impl WriteTxn {
     /// Returns page `id` to the freelist. Its contents are gone as far as
     /// the database is concerned; the page is reused before the file grows.
     pub fn free(&self, id: PageId) -> Result<()> {
+        self.shape_changed();
         let page_count = self.page_count();
         if id < 2 || id > page_count {
             let reason = if id == 1 {

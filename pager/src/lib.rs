@@ -88,4 +88,4 @@ pub use stats::PagerStats;
 pub use vfs::{CrashReport, OpenMode, OsVfs, SimVfs, Vfs, VfsFile};
 pub use wal::format::{FrameHeader, MarkSlot, MarkSlotState, WalHeader};
 pub use wal::recovery::{FrameInfo as WalFrameInfo, RecoveryReport, ScanStop};
-pub use write_txn::{CommitInfo, Savepoint, WriteTxn};
+pub use write_txn::{CommitInfo, MAX_UNDO_HEAD, Savepoint, WriteTxn};

@@ -367,3 +367,216 @@ fn statement_after_statement_each_savepoint_restores_its_own_image() {
     assert_eq!(first_byte(&pager, ids[0]), 39);
     assert_eq!(first_byte(&pager, ids[1]), 39);
 }
+
+/// The head [`page_mut_head`](walnut_pager::WriteTxn::page_mut_head) logs
+/// in these tests: the page header and 16 bytes of body.
+const HEAD: usize = 24 + 16;
+
+/// Changes what an append into a tree leaf changes: the first 16 bytes of
+/// the body (the head) and bytes at 800.. (free space, by the promise).
+fn append_like(tx: &walnut_pager::WriteTxn, id: u32, byte: u8) {
+    let mut p = tx.page_mut_head(id, HEAD).expect("write head");
+    let body = p.body_mut();
+    body[..16].fill(byte);
+    body[800..820].fill(byte);
+}
+
+#[test]
+fn a_head_logged_page_rolls_back_to_its_head_and_keeps_the_rest() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 2, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    // Private before the savepoint, as a leaf is after the last statement.
+    tx.page_mut(ids[0]).expect("write").body_mut()[..400].fill(2);
+    let sp = tx.savepoint().expect("savepoint");
+    append_like(&tx, ids[0], 3);
+    append_like(&tx, ids[0], 4);
+    assert_eq!(tx.savepoint_images(), 0, "a head is not a page image");
+    tx.rollback_to(&sp).expect("rollback to");
+    let body = tx.page(ids[0]).expect("page").body().to_vec();
+    assert!(
+        body[..400].iter().all(|&b| b == 2),
+        "head and the rest restored"
+    );
+    tx.release(sp).expect("release");
+    tx.commit().expect("commit");
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+}
+
+#[test]
+fn a_head_logged_page_changed_past_its_head_rolls_back_whole() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 2, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(2);
+    let sp = tx.savepoint().expect("savepoint");
+    append_like(&tx, ids[0], 3);
+    // Then a change anywhere: the head becomes the image at the savepoint.
+    tx.page_mut(ids[0]).expect("write").body_mut()[100..200].fill(5);
+    assert_eq!(tx.savepoint_images(), 1);
+    tx.rollback_to(&sp).expect("rollback to");
+    let body = tx.page(ids[0]).expect("page").body().to_vec();
+    assert!(body[..800].iter().all(|&b| b == 2), "{:?}", &body[..20]);
+    tx.release(sp).expect("release");
+    tx.commit().expect("commit");
+}
+
+#[test]
+fn a_savepoint_taken_over_a_head_makes_it_an_image() {
+    // sp1 logs a head; sp2, on top, logs the page's image when it changes
+    // past the head; sp2 is released into sp1, which keeps its own entry.
+    // Rolling back to sp1 must restore the page as it was at sp1: from a
+    // head alone it could not (bytes 100.. changed after it was logged).
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 2, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(2);
+    let sp1 = tx.savepoint().expect("savepoint 1");
+    append_like(&tx, ids[0], 3);
+    let sp2 = tx.savepoint().expect("savepoint 2");
+    tx.page_mut(ids[0]).expect("write").body_mut()[100..200].fill(5);
+    append_like(&tx, ids[0], 6);
+    tx.release(sp2).expect("release 2");
+    tx.rollback_to(&sp1).expect("rollback to 1");
+    let body = tx.page(ids[0]).expect("page").body().to_vec();
+    assert!(body[..800].iter().all(|&b| b == 2), "{:?}", &body[96..104]);
+    tx.release(sp1).expect("release 1");
+    tx.commit().expect("commit");
+}
+
+#[test]
+fn a_head_logged_page_spilled_before_the_rollback_is_read_back() {
+    let vfs = Arc::new(SimVfs::new(5));
+    // Four frames: the pages changed after the appends evict (spill) it.
+    let pager = open(&vfs, 4);
+    let ids = seed(&pager, 12, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut()[..400].fill(2);
+    let sp = tx.savepoint().expect("savepoint");
+    append_like(&tx, ids[0], 3);
+    let spills = pager.stats().spills;
+    for &id in &ids[1..] {
+        tx.page_mut(id).expect("write").body_mut().fill(7);
+    }
+    assert!(pager.stats().spills > spills, "the test must spill");
+    tx.rollback_to(&sp).expect("rollback to");
+    let body = tx.page(ids[0]).expect("page").body().to_vec();
+    assert!(body[..400].iter().all(|&b| b == 2), "{:?}", &body[..20]);
+    for &id in &ids[1..] {
+        assert_eq!(tx.page(id).expect("page").body()[0], 1, "page {id}: undone");
+    }
+    tx.release(sp).expect("release");
+    tx.commit().expect("commit");
+    drop(pager);
+    let pager = open(&vfs, 4);
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+}
+
+#[test]
+fn the_shape_stamp_changes_with_frees_and_rollbacks_only() {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 8);
+    let ids = seed(&pager, 3, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    let stamp = tx.shape_stamp();
+    tx.page_mut(ids[0]).expect("write").body_mut()[0] = 9;
+    let fresh = tx.allocate(PageType::BTreeLeaf).expect("allocate").id();
+    assert_eq!(tx.shape_stamp(), stamp, "changes and allocations keep it");
+    tx.free(fresh).expect("free");
+    let after_free = tx.shape_stamp();
+    assert_ne!(after_free, stamp, "a free changes it");
+    let sp = tx.savepoint().expect("savepoint");
+    tx.rollback_to(&sp).expect("rollback to");
+    assert_ne!(tx.shape_stamp(), after_free, "a rollback changes it");
+    tx.release(sp).expect("release");
+    tx.commit().expect("commit");
+    let tx = pager.begin_write().expect("begin");
+    assert_ne!(
+        tx.shape_stamp(),
+        after_free,
+        "another transaction has its own"
+    );
+}
+
+#[test]
+fn long_undo_logs_nest_release_and_roll_back_like_short_ones() {
+    // More pages than a log searches in order (it indexes them then): an
+    // outer savepoint logs 20 pages, an inner one 30 (20 of them the same),
+    // is released into the outer, and the outer is rolled back.
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 64);
+    let ids = seed(&pager, 40, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    for &id in &ids {
+        tx.page_mut(id).expect("write").body_mut().fill(2);
+    }
+    let outer = tx.savepoint().expect("outer");
+    for &id in &ids[..20] {
+        tx.page_mut(id).expect("write").body_mut().fill(3);
+        tx.page_mut(id).expect("write").body_mut()[1] = 4;
+    }
+    let inner = tx.savepoint().expect("inner");
+    for &id in &ids[10..40] {
+        tx.page_mut(id).expect("write").body_mut().fill(5);
+    }
+    tx.release(inner).expect("release inner");
+    assert_eq!(tx.savepoint_images(), 40, "one image per page, the oldest");
+    tx.rollback_to(&outer).expect("rollback to outer");
+    for &id in &ids {
+        let body = tx.page(id).expect("page").body().to_vec();
+        assert!(body.iter().all(|&b| b == 2), "page {id}: {:?}", &body[..4]);
+    }
+    tx.release(outer).expect("release outer");
+    tx.commit().expect("commit");
+}
+
+#[test]
+fn an_inner_savepoint_released_keeps_the_outer_ones_image_of_a_page_spilled_between() {
+    // A page private at the outer savepoint is spilled past its mark
+    // before an inner savepoint is taken, then changed under the inner one
+    // (which logs it as on disk: at *its* mark it was). When the inner
+    // savepoint is released into the outer one, the outer one must still
+    // be able to restore the page as it was at its own mark, a version
+    // only that spilled frame holds.
+    inner_over_a_page_spilled_between(true);
+}
+
+#[test]
+fn rolling_back_past_an_inner_savepoint_restores_a_page_spilled_between() {
+    // The same, rolling back to the outer savepoint with the inner one
+    // still open.
+    inner_over_a_page_spilled_between(false);
+}
+
+fn inner_over_a_page_spilled_between(release_inner: bool) {
+    let vfs = Arc::new(SimVfs::new(5));
+    let pager = open(&vfs, 4);
+    let ids = seed(&pager, 12, 1);
+    let mut tx = pager.begin_write().expect("begin");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(2);
+    let outer = tx.savepoint().expect("outer");
+    let spills = pager.stats().spills;
+    for &id in &ids[1..] {
+        tx.page_mut(id).expect("write").body_mut().fill(3);
+    }
+    assert!(pager.stats().spills > spills, "the test must spill");
+    let inner = tx.savepoint().expect("inner");
+    tx.page_mut(ids[0]).expect("write").body_mut().fill(4);
+    if release_inner {
+        tx.release(inner).expect("release inner");
+    }
+    tx.rollback_to(&outer).expect("rollback to outer");
+    let body = tx.page(ids[0]).expect("page").body().to_vec();
+    assert!(body.iter().all(|&b| b == 2), "{:?}", &body[..4]);
+    for &id in &ids[1..] {
+        assert_eq!(tx.page(id).expect("page").body()[0], 1, "page {id}: undone");
+    }
+    tx.release(outer).expect("release outer");
+    tx.commit().expect("commit");
+    drop(pager);
+    let pager = open(&vfs, 4);
+    assert_eq!(first_byte(&pager, ids[0]), 2);
+}

@@ -21,6 +21,13 @@
 //!                                                (rolled back alone on error)
 //! ```
 //!
+//! A statement whose plan writes all or nothing (a one-row INSERT into a
+//! table with no index and no trigger: see
+//! [`crate::dml::Prepared::writes_atomically`]) takes no savepoint inside
+//! BEGIN: if it fails it has changed nothing, so there is nothing to undo.
+//! That is a kept plan's second run onwards; a first run (or a run
+//! after the schema changed) takes its savepoint as any statement does.
+//!
 //! A failing statement inside BEGIN undoes only itself and the
 //! transaction stays open, as in SQLite. Two errors of a trigger's
 //! `RAISE()` do otherwise (see [`crate::trigger_program`]): after
@@ -596,7 +603,16 @@ impl Session {
                 Ok(rows_of(vec!["QUERY PLAN".into()], rows, 0))
             }),
             Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) => {
-                self.with_write(&mut txn, |tx, schema| {
+                // A kept plan that writes all or nothing needs no
+                // savepoint, if it is the plan that runs (made from the
+                // schema in force).
+                let atomic_under = match &*kept {
+                    Some((planned_for, Planned::Change(p))) if p.writes_atomically() => {
+                        Some(planned_for.clone())
+                    }
+                    _ => None,
+                };
+                self.with_write_atomic(&mut txn, atomic_under, |tx, schema| {
                     let p = match kept.take() {
                         Some((planned_for, Planned::Change(p)))
                             if Arc::ptr_eq(&planned_for, schema) =>
@@ -612,7 +628,7 @@ impl Session {
                     };
                     let changes = p.run(tx, &params);
                     *kept = Some((schema.clone(), Planned::Change(p)));
-                    Ok(rows_of(Vec::new(), Vec::new(), changes?))
+                    Ok(changed(changes?))
                 })
             }
             _ => self.write(&mut txn, parsed, &slots, &params),
@@ -637,7 +653,7 @@ impl Session {
                 &parsed.text,
                 parsed.index_hint.as_ref(),
             )?;
-            Ok(rows_of(Vec::new(), Vec::new(), changes))
+            Ok(changed(changes))
         });
         // Anything but INSERT, UPDATE or DELETE (which do not come here)
         // may change the schema (a failed statement too: counted, to be
@@ -783,6 +799,17 @@ impl Session {
         txn: &mut Txn,
         f: impl FnOnce(&WriteTxn, &Arc<Schema>) -> Result<T>,
     ) -> Result<T> {
+        self.with_write_atomic(txn, None, f)
+    }
+
+    /// [`with_write`](Self::with_write) for a statement that writes all or
+    /// nothing if run against `atomic_under` (see [`Self::statement_in`]).
+    fn with_write_atomic<T>(
+        &self,
+        txn: &mut Txn,
+        atomic_under: Option<Arc<Schema>>,
+        f: impl FnOnce(&WriteTxn, &Arc<Schema>) -> Result<T>,
+    ) -> Result<T> {
         match std::mem::replace(txn, Txn::None) {
             Txn::None => {
                 let pager = self.pager();
@@ -811,7 +838,7 @@ impl Session {
                 let w = pager.begin_write()?;
                 self.write_txn_begins();
                 *txn = Txn::Writing(pager, w);
-                self.statement_in(txn, f)
+                self.statement_in(txn, atomic_under, f)
             }
             Txn::Reading(pager, r) => {
                 let w = match pager.begin_write() {
@@ -833,27 +860,34 @@ impl Session {
                 drop(r);
                 self.write_txn_begins();
                 *txn = Txn::Writing(pager, w);
-                self.statement_in(txn, f)
+                self.statement_in(txn, atomic_under, f)
             }
             Txn::Writing(pager, w) => {
                 *txn = Txn::Writing(pager, w);
-                self.statement_in(txn, f)
+                self.statement_in(txn, atomic_under, f)
             }
         }
     }
 
     /// One statement inside an explicit write transaction, under a
-    /// savepoint so that its failure undoes only itself.
+    /// savepoint so that its failure undoes only itself; or, run against
+    /// `atomic_under`, the schema of a plan that writes all or nothing
+    /// ([`dml::Prepared::writes_atomically`]), with no savepoint: a failure
+    /// then has nothing to undo.
     fn statement_in<T>(
         &self,
         txn: &mut Txn,
+        atomic_under: Option<Arc<Schema>>,
         f: impl FnOnce(&WriteTxn, &Arc<Schema>) -> Result<T>,
     ) -> Result<T> {
         let Txn::Writing(_, w) = txn else {
             return Err(Error::Transaction("transaction state lost".into()));
         };
-        let sp = w.savepoint()?;
         let schema = self.write_schema(w)?;
+        if atomic_under.is_some_and(|s| Arc::ptr_eq(&s, &schema)) {
+            return f(w, &schema);
+        }
+        let sp = w.savepoint()?;
         match f(w, &schema) {
             Ok(v) => {
                 w.release(sp)?;
@@ -961,7 +995,7 @@ fn parse_one(sql: &str) -> Result<ParsedStatement> {
 }
 
 fn empty() -> Rows {
-    rows_of(Vec::new(), Vec::new(), 0)
+    changed(0)
 }
 
 fn rows_of(columns: impl Into<Arc<[String]>>, rows: Vec<Vec<Value>>, changes: u64) -> Rows {
@@ -970,6 +1004,15 @@ fn rows_of(columns: impl Into<Arc<[String]>>, rows: Vec<Vec<Value>>, changes: u6
         rows: rows.into(),
         changes,
     }
+}
+
+/// The result of a statement that returns no rows: `changes` rows changed.
+/// Its (empty) column list is shared, so that a prepared INSERT run once
+/// per row allocates nothing for its result.
+fn changed(changes: u64) -> Rows {
+    static NO_COLUMNS: std::sync::LazyLock<Arc<[String]>> =
+        std::sync::LazyLock::new(|| Arc::from(Vec::new()));
+    rows_of(NO_COLUMNS.clone(), Vec::new(), changes)
 }
 
 /// The parameter slots of a statement, filled from what the caller gave:

@@ -303,6 +303,24 @@ impl BExpr {
         Ok(found.map_or(Cow::Owned(Value::Null), Cow::Borrowed))
     }
 
+    /// Evaluates the expression into `slot`: a parameter's TEXT or BLOB
+    /// is copied into the buffer `slot` already holds, if it holds one (a
+    /// prepared INSERT fills the same row from one run to the next, and so
+    /// allocates nothing for a value no longer than the last).
+    pub fn eval_into(&self, env: &Env<'_>, slot: &mut Value) -> Result<()> {
+        if let BExpr::Param(i) = self {
+            match (env.params.get(*i), &mut *slot) {
+                (Some(Value::Text(from)), Value::Text(to)) => from.clone_into(to),
+                (Some(Value::Blob(from)), Value::Blob(to)) => from.clone_into(to),
+                (Some(v), _) => v.clone_into(slot),
+                (None, _) => *slot = Value::Null,
+            }
+            return Ok(());
+        }
+        *slot = self.eval(env)?;
+        Ok(())
+    }
+
     /// Evaluates the expression.
     pub fn eval(&self, env: &Env<'_>) -> Result<Value> {
         Ok(match self {

@@ -43,6 +43,11 @@ pub struct RecordError(pub String);
 
 /// Appends `v` as a SQLite varint.
 pub fn put_varint(out: &mut Vec<u8>, v: u64) {
+    if v < 0x80 {
+        // One byte: most serial types and header sizes.
+        out.push(v as u8);
+        return;
+    }
     if v > 0x00ff_ffff_ffff_ffff {
         // 9 bytes: 8 groups of 7 bits, then the low 8 bits whole.
         let mut buf = [0u8; 9];
@@ -150,6 +155,15 @@ pub fn encode(values: &[Value]) -> Vec<u8> {
 /// table's INTEGER PRIMARY KEY column, whose value the key holds. Saves
 /// copying the row to blank one value.
 pub fn encode_with_null_at(values: &[Value], null_at: Option<usize>) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_with_null_at_into(values, null_at, &mut out);
+    out
+}
+
+/// [`encode_with_null_at`] into `out` (cleared first), reusing its buffer:
+/// a statement storing many rows encodes each into the same one.
+pub fn encode_with_null_at_into(values: &[Value], null_at: Option<usize>, out: &mut Vec<u8>) {
+    out.clear();
     let serial = |i: usize, v: &Value| {
         if Some(i) == null_at {
             (0, 0)
@@ -157,21 +171,29 @@ pub fn encode_with_null_at(values: &[Value], null_at: Option<usize>) -> Vec<u8> 
             serial_type(v)
         }
     };
+    // The serial types, worked out once (kept on the stack for a row of up
+    // to `KEPT` values, the usual row).
+    const KEPT: usize = 16;
+    let mut kept = [(0u64, 0usize); KEPT];
     let (mut types_len, mut body_len) = (0, 0);
     for (i, v) in values.iter().enumerate() {
         let (t, n) = serial(i, v);
+        if let Some(k) = kept.get_mut(i) {
+            *k = (t, n);
+        }
         types_len += varint_len(t);
         body_len += n;
     }
+    let serial_at = |i: usize, v: &Value| kept.get(i).copied().unwrap_or_else(|| serial(i, v));
     // The header size counts its own varint, whose length depends on it.
     let mut header_len = types_len + 1;
     while types_len + varint_len(header_len as u64) != header_len {
         header_len = types_len + varint_len(header_len as u64);
     }
-    let mut out = Vec::with_capacity(header_len + body_len);
-    put_varint(&mut out, header_len as u64);
+    out.reserve(header_len + body_len);
+    put_varint(out, header_len as u64);
     for (i, v) in values.iter().enumerate() {
-        put_varint(&mut out, serial(i, v).0);
+        put_varint(out, serial_at(i, v).0);
     }
     for (i, v) in values.iter().enumerate() {
         if Some(i) == null_at {
@@ -180,7 +202,7 @@ pub fn encode_with_null_at(values: &[Value], null_at: Option<usize>) -> Vec<u8> 
         match v {
             Value::Null => {}
             Value::Integer(x) => {
-                let n = serial_type(v).1;
+                let n = serial_at(i, v).1;
                 out.extend_from_slice(&x.to_be_bytes()[8 - n..])
             }
             Value::Real(r) => out.extend_from_slice(&r.to_bits().to_be_bytes()),
@@ -188,7 +210,6 @@ pub fn encode_with_null_at(values: &[Value], null_at: Option<usize>) -> Vec<u8> 
             Value::Blob(b) => out.extend_from_slice(b),
         }
     }
-    out
 }
 
 /// Decodes a record into its values.

@@ -52,6 +52,11 @@ pub fn encode_row(table: &Table, row: &[Value]) -> Vec<u8> {
     record::encode_with_null_at(&row[..table.columns.len()], table.rowid_alias)
 }
 
+/// [`encode_row`] into `out`, reusing its buffer.
+pub fn encode_row_into(table: &Table, row: &[Value], out: &mut Vec<u8>) {
+    record::encode_with_null_at_into(&row[..table.columns.len()], table.rowid_alias, out)
+}
+
 /// A stored row as the executor sees it: the columns, then the rowid.
 pub fn decode_row(table: &Table, rowid: i64, bytes: &[u8]) -> Result<Vec<Value>> {
     decode_row_reading(table, rowid, bytes, None)
