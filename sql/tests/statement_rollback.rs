@@ -24,6 +24,16 @@ fn open(pool_frames: usize) -> Database {
     Database::open_vfs(Arc::new(SimVfs::new(3)), Path::new("r.db"), options).expect("open")
 }
 
+/// Creates the benchmark's table and opens a transaction.
+fn create_and_begin(db: &Database) {
+    db.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)",
+        (),
+    )
+    .expect("create");
+    db.execute("BEGIN", ()).expect("begin");
+}
+
 fn text(id: i64) -> String {
     (0..100)
         .map(|i| char::from(b'a' + ((id + i) % 26) as u8))
@@ -124,12 +134,7 @@ fn a_planted_abort_after_an_append_undoes_only_that_row_with_spills() {
 #[test]
 fn a_failing_two_row_insert_undoes_its_first_row() {
     let db = open(16);
-    db.execute(
-        "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)",
-        (),
-    )
-    .expect("create");
-    db.execute("BEGIN", ()).expect("begin");
+    create_and_begin(&db);
     let mut one = db
         .prepare("INSERT INTO t VALUES (?, ?, ?)")
         .expect("prepare");
@@ -173,12 +178,7 @@ fn an_io_error_during_an_append_leaves_nothing_of_that_row() {
         ..Options::default()
     };
     let db = Database::open_vfs(vfs.clone(), Path::new("io.db"), options).expect("open");
-    db.execute(
-        "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)",
-        (),
-    )
-    .expect("create");
-    db.execute("BEGIN", ()).expect("begin");
+    create_and_begin(&db);
     let mut insert = db
         .prepare("INSERT INTO t VALUES (?, ?, ?)")
         .expect("prepare");
