@@ -11,6 +11,10 @@ pub trait PageSource {
     fn db_header(&self) -> Result<DbHeader>;
     /// The freelist as this view sees it.
     fn freelist(&self) -> Result<Freelist>;
+    /// A hint that pages `first..first + n` are about to be read one after
+    /// the other: a view that can read them in one go does. The default
+    /// does nothing (a write transaction's pages may be private).
+    fn read_ahead(&self, _first: PageId, _n: usize) {}
 }
 
 impl PageSource for ReadTxn {
@@ -22,6 +26,9 @@ impl PageSource for ReadTxn {
     }
     fn freelist(&self) -> Result<Freelist> {
         ReadTxn::freelist(self)
+    }
+    fn read_ahead(&self, first: PageId, n: usize) {
+        ReadTxn::read_ahead(self, first, n)
     }
 }
 

@@ -50,7 +50,7 @@ use walnut_btree::{
     BTree, BTreeError, Catalog, Direction, EntryKind, InsertMode, PageSource, check_database,
     tree_stats,
 };
-use walnut_pager::{PageId, Pager, PagerOptions, SimVfs};
+use walnut_pager::{PageId, Pager, PagerOptions, PagerStats, SimVfs};
 
 fn pager() -> Pager {
     let options = PagerOptions {
@@ -363,6 +363,71 @@ fn scan_backward<S: PageSource + ?Sized>(src: &S, tree: BTree) -> Result<usize, 
         on = c.move_prev()?;
     }
     Ok(n)
+}
+
+#[test]
+fn a_walk_in_page_order_reads_ahead_and_a_walk_told_its_end_reads_what_it_needs() {
+    // A table-like tree: 8-byte big-endian keys inserted in order, so its
+    // leaves are (nearly all) consecutive pages.
+    let pager = pager();
+    let tx = pager.begin_write().expect("begin");
+    let tree = Catalog::create_tree(&tx, "t", EntryKind::Table, b"").expect("create");
+    for i in 0..6000u64 {
+        tree.insert(&tx, &i.to_be_bytes(), &value(i as u32), InsertMode::Reject)
+            .expect("insert");
+    }
+    tx.commit().expect("commit");
+    // Only main-file pages are read ahead (the WAL's are read one by one).
+    pager.checkpoint().expect("checkpoint");
+    let rx = pager.begin_read().expect("read");
+    let all = leaves(&rx, tree);
+    assert!(all.len() > 200, "{} leaves", all.len());
+    drop(rx);
+
+    // The whole walk: after the first few leaves, most come from the pool.
+    let rx = pager.begin_read().expect("read");
+    let before = pager.stats();
+    assert_eq!(walk_forward(&rx, tree).expect("walk"), 6000);
+    let s = pager.stats().since(&before);
+    assert!(
+        s.misses * 4 < all.len() as u64,
+        "{} leaves, {} fetched one by one: {s:?}",
+        all.len(),
+        s.misses
+    );
+
+    // A walk from the first key to a bound some leaves on, after a whole
+    // walk has pushed the first leaves out of the 128-frame pool: told its
+    // end, it reads the leaves up to the bound in one go at its first
+    // crossing, so it fetches fewer pages one by one than untold.
+    let end = 150u64;
+    let bounded = |told: bool| -> (u64, PagerStats) {
+        let rx = pager.begin_read().expect("read");
+        assert_eq!(walk_forward(&rx, tree).expect("walk"), 6000);
+        let before = pager.stats();
+        let mut c = tree.cursor(&rx);
+        c.seek_ge(&0u64.to_be_bytes()).expect("seek");
+        if told {
+            c.expect_end(&end.to_be_bytes());
+        }
+        let mut seen = 0u64;
+        c.walk_forward(|k, _| -> Result<bool, BTreeError> {
+            if k > end.to_be_bytes().as_slice() {
+                return Ok(false);
+            }
+            seen += 1;
+            Ok(true)
+        })
+        .expect("walk");
+        (seen, pager.stats().since(&before))
+    };
+    let (seen_untold, untold) = bounded(false);
+    let (seen_told, told) = bounded(true);
+    assert_eq!((seen_untold, seen_told), (end + 1, end + 1));
+    assert!(
+        told.misses + 3 <= untold.misses,
+        "told {told:?}, untold {untold:?}"
+    );
 }
 
 #[test]

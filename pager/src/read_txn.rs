@@ -28,13 +28,28 @@
 //! main-file image is dropped whenever a checkpoint overwrites that page,
 //! and frames are re-keyed as main-file versions only at a reset, which
 //! waits until every active snapshot is the last commit.
+//!
+//! ## Reading ahead
+//!
+//! A walk along a table's leaves in page order (a scan of a table loaded
+//! in key order) would read one page per call from the main file. A
+//! cursor that sees it is doing that asks for the next pages with
+//! [`ReadTxn::read_ahead`]: one read of up to that many pages, each
+//! checked and installed in a frame as a clean main-file version with its
+//! reference bit clear (so one the walk never reaches is evicted first).
+//! Only pages this snapshot reads from the main file, and that no frame
+//! holds, are read, under the latch as a fetch is: the argument above
+//! keeps them right for this snapshot, and for later ones until a
+//! checkpoint overwrites them (which drops them from the pool). The cost
+//! of a system call is then paid once per run of pages instead of once per
+//! page; a failure of any kind is left to the fetch that wants the page.
 
 use crate::error::{PageSource, PagerError, Result};
 use crate::guard::PageRef;
 use crate::header::DbHeader;
 use crate::page::{self, PageId, RawPage};
 use crate::pager::Shared;
-use crate::pool::{PageKey, PageVersion};
+use crate::pool::{FrameState, PageKey, PageVersion};
 use crate::stats::Counters;
 use std::sync::Arc;
 
@@ -92,6 +107,68 @@ impl ReadTxn {
             });
         }
         self.fetch(id)
+    }
+
+    /// Reads pages `first..first + n` of the main file into the pool with
+    /// one read, ahead of a walk that is about to want them one by one
+    /// (see "Reading ahead" in the module documentation).
+    ///
+    /// Only a hint, and best effort: it stops at the first page that is in
+    /// the pool already, that this snapshot reads from the WAL, or that
+    /// lies past the end; a failed read, a page whose checksum does not
+    /// match and a pool with no frame to spare are all left to the fetch
+    /// that wants the page, which reports them as it always does.
+    pub fn read_ahead(&self, first: PageId, n: usize) {
+        let sh = &*self.shared;
+        let page_size = sh.page_size as usize;
+        let mut st = sh.pool.latch();
+        let base = |page| PageKey {
+            page,
+            version: PageVersion::Base,
+        };
+        let mut run: PageId = 0;
+        while (run as usize) < n {
+            let Some(id) = first.checked_add(run) else {
+                break;
+            };
+            if id == 0
+                || id > self.header.page_count
+                || (!self.wal_free && st.wal_index.lookup(id, self.snapshot).is_some())
+                || st.frame_of(base(id)).is_some()
+            {
+                break;
+            }
+            run += 1;
+        }
+        if run < 2 {
+            return;
+        }
+        let mut images = vec![0u8; run as usize * page_size];
+        if sh
+            .db
+            .read_exact_at(page::file_offset(first, sh.page_size), &mut images)
+            .is_err()
+        {
+            return;
+        }
+        Counters::add(&sh.stats.pages_read, u64::from(run));
+        for (id, image) in (first..).zip(images.chunks_exact(page_size)) {
+            if page::verify(image, id, &sh.path, PageSource::MainFile).is_err() {
+                continue;
+            }
+            let Ok(f) = sh.free_frame(&mut st) else {
+                return;
+            };
+            let Some(mut frame) = sh.pool.frames[f].try_write() else {
+                return;
+            };
+            frame.copy_from_slice(image);
+            drop(frame);
+            // Installed unreferenced: a page the walk never reaches is the
+            // first to go.
+            st.install(f, base(id), FrameState::Clean, false);
+            st.unpin(f);
+        }
     }
 
     /// Reads the bytes of page `id` as of this snapshot straight from disk,

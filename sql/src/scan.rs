@@ -366,7 +366,11 @@ fn walk_table(
     // cursor's copy of the leaf (unless `emit` took the last one).
     let mut row: Vec<Value> = Vec::new();
     if !reverse {
-        // Forward, the cursor lends one leaf's cells after the other.
+        // Forward, the cursor lends one leaf's cells after the other (and
+        // may read ahead the leaves up to the range's end).
+        if let Some(h) = hi {
+            c.expect_end(&rowid_key(h));
+        }
         return c.walk_forward(|key, value| -> Result<bool> {
             let rowid = rows::key_rowid(key)?;
             if hi.is_some_and(|h| rowid > h) {
