@@ -48,11 +48,12 @@
 //! links each to the page after the last, it asks its page source to read
 //! the next pages in one go ([`PageSource::read_ahead`], a hint: a read
 //! transaction reads them into the pool, a write transaction ignores it),
-//! and again every so many leaves. A walk told where it will end
-//! ([`Cursor::expect_end`], the upper end of a rowid range) reads ahead at
-//! its first crossing as many leaves as the range seems to need, judged
-//! from the span of keys of the leaf it leaves. Nothing else changes: each
-//! leaf is still fetched and checked as before, only from the pool.
+//! and again every so many leaves. A cursor told where its walks end
+//! ([`Cursor::expect_end`], the upper end of a rowid range) reads on its
+//! seek, from the node above the leaves, the leaves whose keys start at or
+//! below the end, the first one included: their separators say exactly
+//! which. Nothing else changes: each leaf is still fetched and checked as
+//! before, only from the pool.
 //!
 //! ## Damage
 //!
@@ -146,35 +147,13 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         }
     }
 
-    /// Says that forward walks will stop at `key` (the upper end of a
-    /// range), so that the first crossing to a next leaf can read ahead
-    /// the leaves the range seems to need, judged from the keys of the
-    /// leaf it leaves (8-byte keys, a table's rowids, only). A hint: the
-    /// walk still stops where its caller says.
+    /// Says that the walks after the next seeks will stop at `key` (the
+    /// upper end of a range; 8-byte keys, a table's rowids, only), so that
+    /// a seek reads the leaves of the range in one go, when they are
+    /// consecutive pages (see "Reading ahead" in the module documentation).
+    /// A hint: the walk still stops where its caller says.
     pub fn expect_end(&mut self, key: &[u8]) {
         self.end = <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes);
-    }
-
-    /// How many leaves after this one a walk to [`Cursor::end`] seems to
-    /// need: the keys left to it over the span of keys this leaf holds,
-    /// at most [`READ_AHEAD`].
-    fn leaves_to_end(&self) -> usize {
-        let n = node::ncells(&self.page);
-        let key_at = |i: usize| {
-            <[u8; 8]>::try_from(node::key(&self.page, Kind::Leaf, i))
-                .ok()
-                .map(u64::from_be_bytes)
-        };
-        let (Some(end), true) = (self.end, n > 0) else {
-            return 0;
-        };
-        match (key_at(0), key_at(n - 1)) {
-            (Some(first), Some(last)) if last >= first && end > last => {
-                let span = (last - first).saturating_add(1);
-                (end - last).div_ceil(span).min(READ_AHEAD as u64) as usize
-            }
-            _ => 0,
-        }
     }
 
     /// Whether the cursor is on an entry.
@@ -187,12 +166,61 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
     fn land(&mut self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
         self.hops = 0;
         self.valid = false;
-        let (leaf, page) = self.tree.leaf_for(self.src, key)?;
+        let (leaf, page) = match self.end {
+            Some(end) => self.descend_reading_ahead(key, end)?,
+            None => self.tree.leaf_for(self.src, key)?,
+        };
         self.page.clear();
         self.page.extend_from_slice(page.body());
         drop(page);
         self.leaf = leaf;
         Ok(node::search(&self.page, Kind::Leaf, key))
+    }
+
+    /// The descent to the leaf covering `key` of a cursor told where its
+    /// walk ends: at each interior node, the children from the one taken
+    /// on whose keys start at or below `end` (the separators say so
+    /// exactly) are read ahead in one go if they are consecutive pages.
+    /// Above the leaves that is one child, and nothing is read; just above
+    /// them it is the leaves of the range, the first one included.
+    fn descend_reading_ahead(
+        &self,
+        key: &[u8],
+        end: u64,
+    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
+        let end = end.to_be_bytes();
+        let mut id = self.tree.root();
+        for _ in 0..=MAX_DEPTH {
+            let p = self.src.page(id)?;
+            if node_kind(id, p.page_type())? == Kind::Leaf {
+                return Ok((id, p));
+            }
+            let body = p.body();
+            let slot = node::child_slot(body, key);
+            let child = node::child_at(body, slot);
+            let mut run = 1;
+            while run < READ_AHEAD
+                && slot + run <= node::ncells(body)
+                && node::key_cmp(node::key(body, Kind::Interior, slot + run - 1), &end).is_le()
+                && node::child_at(body, slot + run) == child.wrapping_add(run as PageId)
+            {
+                run += 1;
+            }
+            if run >= 2 {
+                self.src.read_ahead(child, run);
+            }
+            if child == 0 {
+                return Err(crate::error::corrupt(
+                    id,
+                    format!("bad child pointer 0 at slot {slot}"),
+                ));
+            }
+            id = child;
+        }
+        Err(crate::error::corrupt(
+            self.tree.root(),
+            "tree deeper than possible (cycle?)",
+        ))
     }
 
     /// Positions on the first key `>= key`. Returns whether there is one.
@@ -462,17 +490,11 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
                 return Ok(false);
             }
             self.hop(self.leaf)?;
-            let ahead = if self.hops == 1 {
-                self.leaves_to_end()
-            } else if self.hops >= READ_AHEAD_AFTER
+            if next == self.leaf.wrapping_add(1)
+                && self.hops >= READ_AHEAD_AFTER
                 && (self.hops - READ_AHEAD_AFTER).is_multiple_of(READ_AHEAD as u64)
             {
-                READ_AHEAD
-            } else {
-                0
-            };
-            if ahead >= 2 && next == self.leaf.wrapping_add(1) {
-                self.src.read_ahead(next, ahead);
+                self.src.read_ahead(next, READ_AHEAD);
             }
             self.load(next)?;
             idx = 0;

@@ -356,6 +356,10 @@ fn walk_table(
     }
     let tree = BTree::open(table.root);
     let mut c = tree.cursor(ctx.src);
+    if let (false, Some(h)) = (reverse, hi) {
+        // The seek may read ahead the leaves up to the range's end.
+        c.expect_end(&rowid_key(h));
+    }
     let mut valid = match (reverse, lo, hi) {
         (false, Some(l), _) => c.seek_ge(&rowid_key(l))?,
         (false, None, _) => c.first()?,
@@ -366,11 +370,7 @@ fn walk_table(
     // cursor's copy of the leaf (unless `emit` took the last one).
     let mut row: Vec<Value> = Vec::new();
     if !reverse {
-        // Forward, the cursor lends one leaf's cells after the other (and
-        // may read ahead the leaves up to the range's end).
-        if let Some(h) = hi {
-            c.expect_end(&rowid_key(h));
-        }
+        // Forward, the cursor lends one leaf's cells after the other.
         return c.walk_forward(|key, value| -> Result<bool> {
             let rowid = rows::key_rowid(key)?;
             if hi.is_some_and(|h| rowid > h) {
