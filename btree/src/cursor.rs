@@ -206,6 +206,9 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
             {
                 run += 1;
             }
+            // The node's guard goes first: reading ahead takes the pool
+            // latch and evicts frames, as a fetch of the child would.
+            drop(p);
             if run >= 2 {
                 self.src.read_ahead(child, run);
             }
