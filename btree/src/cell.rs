@@ -109,6 +109,13 @@ pub fn varint_len(mut v: u64) -> usize {
 /// an overflow.
 pub fn local_len(key_len: usize, value_len: u64, layout: &Layout) -> usize {
     let fixed = (varint_len(key_len as u64) + varint_len(value_len)).saturating_add(key_len);
+    local_len_after(fixed, value_len, layout)
+}
+
+/// [`local_len`] given the bytes before the value (the two varints and
+/// the key): all of it if the cell fits, else what leaves room for the
+/// 4-byte overflow pointer.
+fn local_len_after(fixed: usize, value_len: u64, layout: &Layout) -> usize {
     if (fixed as u64).saturating_add(value_len) <= layout.max_cell as u64 {
         value_len as usize
     } else {
@@ -149,11 +156,7 @@ pub fn leaf_in<'b>(b: &'b [u8], layout: &Layout) -> LeafCell<'b> {
     // `local_len`'s rule, with the two varints' lengths as read (the
     // writer's are minimal, so they are the lengths `local_len` counts).
     let local_at = (a + c).saturating_add(klen);
-    let local_n = if (local_at as u64).saturating_add(vlen) <= layout.max_cell as u64 {
-        vlen as usize
-    } else {
-        layout.max_cell.saturating_sub(local_at.saturating_add(4))
-    };
+    let local_n = local_len_after(local_at, vlen, layout);
     let local = slice(b, local_at, local_n);
     let overflow = if (local_n as u64) < vlen {
         let o = slice(b, local_at.saturating_add(local_n), 4);

@@ -167,7 +167,9 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         self.hops = 0;
         self.valid = false;
         let (leaf, page) = match self.end {
-            Some(end) => self.descend_reading_ahead(key, end)?,
+            Some(end) => self
+                .tree
+                .leaf_for_range(self.src, key, &end.to_be_bytes(), READ_AHEAD)?,
             None => self.tree.leaf_for(self.src, key)?,
         };
         self.page.clear();
@@ -175,55 +177,6 @@ impl<'s, S: PageSource + ?Sized> Cursor<'s, S> {
         drop(page);
         self.leaf = leaf;
         Ok(node::search(&self.page, Kind::Leaf, key))
-    }
-
-    /// The descent to the leaf covering `key` of a cursor told where its
-    /// walk ends: at each interior node, the children from the one taken
-    /// on whose keys start at or below `end` (the separators say so
-    /// exactly) are read ahead in one go if they are consecutive pages.
-    /// Above the leaves that is one child, and nothing is read; just above
-    /// them it is the leaves of the range, the first one included.
-    fn descend_reading_ahead(
-        &self,
-        key: &[u8],
-        end: u64,
-    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
-        let end = end.to_be_bytes();
-        let mut id = self.tree.root();
-        for _ in 0..=MAX_DEPTH {
-            let p = self.src.page(id)?;
-            if node_kind(id, p.page_type())? == Kind::Leaf {
-                return Ok((id, p));
-            }
-            let body = p.body();
-            let slot = node::child_slot(body, key);
-            let child = node::child_at(body, slot);
-            let mut run = 1;
-            while run < READ_AHEAD
-                && slot + run <= node::ncells(body)
-                && node::key_cmp(node::key(body, Kind::Interior, slot + run - 1), &end).is_le()
-                && node::child_at(body, slot + run) == child.wrapping_add(run as PageId)
-            {
-                run += 1;
-            }
-            // The node's guard goes first: reading ahead takes the pool
-            // latch and evicts frames, as a fetch of the child would.
-            drop(p);
-            if run >= 2 {
-                self.src.read_ahead(child, run);
-            }
-            if child == 0 {
-                return Err(crate::error::corrupt(
-                    id,
-                    format!("bad child pointer 0 at slot {slot}"),
-                ));
-            }
-            id = child;
-        }
-        Err(crate::error::corrupt(
-            self.tree.root(),
-            "tree deeper than possible (cycle?)",
-        ))
     }
 
     /// Positions on the first key `>= key`. Returns whether there is one.

@@ -200,16 +200,22 @@ pub fn search(body: &[u8], kind: Kind, target: &[u8]) -> Result<usize, usize> {
     if let (Kind::Leaf, Ok(t)) = (kind, <[u8; 8]>::try_from(target)) {
         return search_8_byte_leaf_key(body, u64::from_be_bytes(t), target);
     }
-    let n = ncells(body);
+    search_by(ncells(body), |i| key_cmp(key(body, kind, i), target))
+}
+
+/// The binary search of [`search`] over `n` cells, `cmp(i)` comparing cell
+/// `i`'s key with the target.
+#[inline]
+fn search_by(n: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Result<usize, usize> {
     // Keys inserted in increasing order go past the last one: one
     // comparison settles them (and costs a random key one more).
-    if n > 0 && key_cmp(key(body, kind, n - 1), target).is_lt() {
+    if n > 0 && cmp(n - 1).is_lt() {
         return Err(n);
     }
     let (mut lo, mut hi) = (0, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        match key_cmp(key(body, kind, mid), target) {
+        match cmp(mid) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
             std::cmp::Ordering::Equal => return Ok(mid),
@@ -236,20 +242,7 @@ fn search_8_byte_leaf_key(body: &[u8], target: u64, bytes: &[u8]) -> Result<usiz
             _ => key_cmp(key(body, Kind::Leaf, i), bytes),
         }
     };
-    let n = ncells(body);
-    if n > 0 && cmp(n - 1).is_lt() {
-        return Err(n);
-    }
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match cmp(mid) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Ok(mid),
-        }
-    }
-    Err(lo)
+    search_by(ncells(body), cmp)
 }
 
 /// For an interior node: the slot (0..=n) of the child that covers

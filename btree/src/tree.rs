@@ -176,6 +176,22 @@ impl BTree {
         self.walk(src, key, None)
     }
 
+    /// [`leaf_for`](Self::leaf_for) for a walk that will go on to `end`:
+    /// on the way down, the children whose keys start at or below `end`
+    /// are read ahead in one go (at most `most`) if they are consecutive
+    /// pages ([`PageSource::read_ahead`]). Above the leaves that is one
+    /// child, and nothing is read; just above them it is the leaves of the
+    /// range, the first one included.
+    pub(crate) fn leaf_for_range<'s, S: PageSource + ?Sized>(
+        &self,
+        src: &'s S,
+        key: &[u8],
+        end: &[u8],
+        most: usize,
+    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
+        self.descend(src, key, None, Some((end, most)))
+    }
+
     /// Walks from the root to the leaf that covers `key`, recording the
     /// interior steps (page and child slot) in `path` if asked, and returns
     /// the leaf, pinned.
@@ -183,7 +199,19 @@ impl BTree {
         &self,
         src: &'s S,
         key: &[u8],
+        path: Option<&mut Vec<Step>>,
+    ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
+        self.descend(src, key, path, None)
+    }
+
+    /// [`walk`](Self::walk), reading ahead towards `ahead`'s key if given
+    /// (see [`leaf_for_range`](Self::leaf_for_range)).
+    fn descend<'s, S: PageSource + ?Sized>(
+        &self,
+        src: &'s S,
+        key: &[u8],
         mut path: Option<&mut Vec<Step>>,
+        ahead: Option<(&[u8], usize)>,
     ) -> Result<(PageId, walnut_pager::PageRef<'s>)> {
         let mut id = self.root;
         for _ in 0..=MAX_DEPTH {
@@ -195,6 +223,16 @@ impl BTree {
                     let child = node::child_at(p.body(), slot);
                     if let Some(path) = path.as_deref_mut() {
                         path.push((id, slot));
+                    }
+                    if let Some((end, most)) = ahead {
+                        let run = consecutive_children_to(p.body(), slot, end, most);
+                        // The node's guard goes first: reading ahead takes
+                        // the pool latch and evicts frames, as a fetch of
+                        // the child would.
+                        drop(p);
+                        if run >= 2 {
+                            src.read_ahead(child, run);
+                        }
                     }
                     if child == 0 {
                         return Err(corrupt(
@@ -956,6 +994,23 @@ impl BTree {
         }
         Ok(())
     }
+}
+
+/// How many children of an interior node, from the one at `slot` on,
+/// hold keys that start at or below `end` and are consecutive pages (at
+/// most `most`): what a walk from `slot` to `end` will read, if it reads
+/// them in page order.
+fn consecutive_children_to(body: &[u8], slot: usize, end: &[u8], most: usize) -> usize {
+    let child = node::child_at(body, slot);
+    let mut run = 1;
+    while run < most
+        && slot + run <= node::ncells(body)
+        && node::key_cmp(node::key(body, Kind::Interior, slot + run - 1), end).is_le()
+        && node::child_at(body, slot + run) == child.wrapping_add(run as PageId)
+    {
+        run += 1;
+    }
+    run
 }
 
 /// The node kind of a page, or a corruption error.

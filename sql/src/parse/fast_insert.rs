@@ -178,16 +178,10 @@ pub(super) fn parse(sql: &str) -> Option<FastInsert<'_>> {
     let mut columns = Vec::new();
     if r.peek() == Some(b'(') {
         r.pos += 1;
-        loop {
-            r.space()?;
+        r.list(|r| {
             columns.push(r.name()?);
-            r.space()?;
-            match r.peek()? {
-                b',' => r.pos += 1,
-                b')' => break,
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
         r.pos += 1;
         r.space()?;
     }
@@ -201,16 +195,10 @@ pub(super) fn parse(sql: &str) -> Option<FastInsert<'_>> {
         }
         items.push(Item::Open(r.pos));
         r.pos += 1;
-        loop {
-            r.space()?;
+        r.list(|r| {
             items.push(r.literal()?);
-            r.space()?;
-            match r.peek()? {
-                b',' => r.pos += 1,
-                b')' => break,
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
         items.push(Item::Close(r.pos));
         r.pos += 1;
         let end = r.pos;
@@ -275,6 +263,22 @@ impl<'a> Reader<'a> {
 
     /// Skips spaces, tabs, newlines and comments; `None` at a block comment
     /// left open (an error for sqlparser).
+    /// Reads `item, item, ...` up to the `)` that ends it (the `(` is
+    /// already read), each item with the spaces around it; stops on the
+    /// `)`. Anything else between items declines.
+    fn list(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        loop {
+            self.space()?;
+            item(self)?;
+            self.space()?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b')' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
     fn space(&mut self) -> Option<()> {
         loop {
             match self.peek() {
